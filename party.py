@@ -1,0 +1,59 @@
+# This file is part of sale_chain.  The COPYRIGHT file at the top level of
+# this repository contains the full copyright notices and license terms.
+from trytond.model import fields
+from trytond.pool import Pool, PoolMeta
+from trytond.tools import grouped_slice, reduce_ids
+from trytond.transaction import Transaction
+
+# A party becomes a customer with its first order
+ORDER_STATES = ['confirmed', 'processing', 'done']
+
+
+class Party(metaclass=PoolMeta):
+    __name__ = 'party.party'
+
+    customer_status = fields.Function(fields.Selection([
+                ('prospect', "Prospect"),
+                ('customer', "Customer"),
+                ], "Customer Status",
+            help="A party stays a prospect until its first order "
+            "is confirmed."),
+        'get_customer_status', searcher='search_customer_status')
+
+    @classmethod
+    def _ordered_query(cls):
+        pool = Pool()
+        Sale = pool.get('sale.sale')
+        sale = Sale.__table__()
+        where = sale.state.in_(ORDER_STATES)
+        company = Transaction().context.get('company')
+        if company:
+            where &= sale.company == company
+        return sale, where
+
+    @classmethod
+    def get_customer_status(cls, parties, name):
+        cursor = Transaction().connection.cursor()
+        sale, where = cls._ordered_query()
+        status = {p.id: 'prospect' for p in parties}
+        for sub_ids in grouped_slice([p.id for p in parties]):
+            cursor.execute(*sale.select(
+                    sale.party,
+                    where=where & reduce_ids(sale.party, sub_ids),
+                    group_by=[sale.party]))
+            for party_id, in cursor:
+                status[party_id] = 'customer'
+        return status
+
+    @classmethod
+    def search_customer_status(cls, name, clause):
+        _, operator, value = clause[:3]
+        sale, where = cls._ordered_query()
+        query = sale.select(sale.party, where=where)
+        values = value if isinstance(value, (list, tuple)) else [value]
+        customer = 'customer' in values
+        if operator in {'!=', 'not in'}:
+            customer = not customer
+        if customer:
+            return [('id', 'in', query)]
+        return [('id', 'not in', query)]

@@ -1,0 +1,554 @@
+# This file is part of sale_chain.  The COPYRIGHT file at the top level of
+# this repository contains the full copyright notices and license terms.
+import datetime as dt
+
+from sql import Cast, Literal, Union
+from sql.conditionals import Case, Coalesce
+from sql.operators import Concat
+
+from trytond.i18n import gettext
+from trytond.model import ModelSQL, ModelView, fields
+from trytond.model.exceptions import AccessError, ValidationError
+from trytond.modules.currency.fields import Monetary
+from trytond.modules.sale.sale import SaleReport
+from trytond.pool import Pool, PoolMeta
+from trytond.pyson import Eval
+from trytond.transaction import Transaction
+from trytond.wizard import StateAction, Wizard
+
+from .exceptions import ReferenceWarning
+
+RECEPTION_CHANNELS = [
+    (None, ""),
+    ('phone', "Phone"),
+    ('email', "E-mail"),
+    ('mail', "Mail"),
+    ('fax', "Fax"),
+    ('sales_rep', "Sales representative"),
+    ('web_edi', "Web / EDI"),
+    ]
+RECEPTION_SOURCES = [
+    (None, ""),
+    ('customer', "Customer"),
+    ('prospect', "Prospect"),
+    ('sales_rep', "Sales representative"),
+    ]
+RECEPTION_DOCUMENTS = [
+    (None, ""),
+    ('signed_quotation', "Signed and dated quotation"),
+    ('order_form', "Pre-printed order form"),
+    ('message', "Oral or electronic message"),
+    ]
+DOCUMENT_KINDS = [
+    ('quotation', "Quotation"),
+    ('order', "Order"),
+    ('shipment', "Delivery note"),
+    ('return', "Return"),
+    ('invoice', "Invoice"),
+    ('credit_note', "Credit note"),
+    ]
+# Models of the chain, in the order they are numbered in the row ids
+CHAIN_MODELS = [
+    'sale.sale',
+    'stock.shipment.out',
+    'stock.shipment.out.return',
+    'account.invoice',
+    ]
+
+
+class ChainDocument(ModelSQL, ModelView):
+    "Document of a Sale Chain"
+    __name__ = 'sale.chain.document'
+
+    company = fields.Many2One('company.company', "Company", readonly=True)
+    kind = fields.Selection(DOCUMENT_KINDS, "Kind", readonly=True)
+    document = fields.Reference(
+        "Document", selection='get_documents', readonly=True)
+    number = fields.Char("Number", readonly=True)
+    reference = fields.Char("Reference", readonly=True)
+    party = fields.Many2One(
+        'party.party', "Party", readonly=True,
+        context={
+            'company': Eval('company', -1),
+            },
+        depends=['company'])
+    date = fields.Date("Date", readonly=True)
+    planned_date = fields.Date("Planned Date", readonly=True)
+    effective_date = fields.Date("Effective Date", readonly=True)
+    state = fields.Char("State code", readonly=True)
+    state_string = fields.Function(
+        fields.Char("State"), 'get_state_string')
+    amount = Monetary(
+        "Amount", currency='currency', digits='currency', readonly=True)
+    currency = fields.Many2One('currency.currency', "Currency", readonly=True)
+
+    @classmethod
+    def __setup__(cls):
+        super().__setup__()
+        cls._order = [
+            ('sequence', 'ASC'),
+            ('date', 'ASC NULLS LAST'),
+            ('id', 'ASC'),
+            ]
+
+    # Used only to sort the chain as it happens: sale, BL, return, invoice
+    sequence = fields.Integer("Sequence", readonly=True)
+
+    @classmethod
+    def get_documents(cls):
+        pool = Pool()
+        Model = pool.get('ir.model')
+        return [(None, '')] + [
+            (m, Model.get_name(m)) for m in CHAIN_MODELS]
+
+    @classmethod
+    def row_id(cls, record):
+        "Return the id of the row showing record"
+        return record.id * len(CHAIN_MODELS) + CHAIN_MODELS.index(
+            record.__name__)
+
+    @classmethod
+    def table_query(cls):
+        pool = Pool()
+        Sale = pool.get('sale.sale')
+        ShipmentOut = pool.get('stock.shipment.out')
+        ShipmentReturn = pool.get('stock.shipment.out.return')
+        Invoice = pool.get('account.invoice')
+        InvoiceLine = pool.get('account.invoice.line')
+        sale = Sale.__table__()
+        shipment = ShipmentOut.__table__()
+        return_ = ShipmentReturn.__table__()
+        invoice = Invoice.__table__()
+        invoice_line = InvoiceLine.__table__()
+        size = len(CHAIN_MODELS)
+
+        def ref(table, model):
+            return Concat(
+                model + ',', Cast(table.id, cls.number.sql_type().base))
+
+        def common(table, model):
+            return [
+                (table.id * size + CHAIN_MODELS.index(model)).as_('id'),
+                table.create_uid.as_('create_uid'),
+                table.create_date.as_('create_date'),
+                table.write_uid.as_('write_uid'),
+                table.write_date.as_('write_date'),
+                table.company.as_('company'),
+                ref(table, model).as_('document'),
+                ]
+
+        null_date = cls.date.sql_cast(Literal(None))
+        # A draft credit note has no cached amount yet: its lines credit
+        # lines of other invoices
+        credit_lines = invoice_line.select(
+            invoice_line.invoice,
+            where=invoice_line.origin.like('account.invoice.line,%'))
+        queries = [
+            sale.select(
+                *common(sale, 'sale.sale'),
+                Case(
+                    (sale.state.in_(['draft', 'quotation']), 'quotation'),
+                    else_='order').as_('kind'),
+                Literal(1).as_('sequence'),
+                sale.number.as_('number'),
+                sale.reference.as_('reference'),
+                sale.party.as_('party'),
+                Coalesce(sale.sale_date, sale.quotation_date).as_('date'),
+                sale.shipping_date.as_('planned_date'),
+                null_date.as_('effective_date'),
+                sale.state.as_('state'),
+                sale.total_amount_cache.as_('amount'),
+                sale.currency.as_('currency'),
+                ),
+            shipment.select(
+                *common(shipment, 'stock.shipment.out'),
+                Literal('shipment').as_('kind'),
+                Literal(2).as_('sequence'),
+                shipment.number.as_('number'),
+                shipment.reference.as_('reference'),
+                shipment.customer.as_('party'),
+                Coalesce(
+                    shipment.effective_date,
+                    shipment.planned_date).as_('date'),
+                shipment.planned_date.as_('planned_date'),
+                shipment.effective_date.as_('effective_date'),
+                shipment.state.as_('state'),
+                Literal(None).as_('amount'),
+                Literal(None).as_('currency'),
+                ),
+            return_.select(
+                *common(return_, 'stock.shipment.out.return'),
+                Literal('return').as_('kind'),
+                Literal(3).as_('sequence'),
+                return_.number.as_('number'),
+                return_.reference.as_('reference'),
+                return_.customer.as_('party'),
+                Coalesce(
+                    return_.effective_date,
+                    return_.planned_date).as_('date'),
+                return_.planned_date.as_('planned_date'),
+                return_.effective_date.as_('effective_date'),
+                return_.state.as_('state'),
+                Literal(None).as_('amount'),
+                Literal(None).as_('currency'),
+                ),
+            invoice.select(
+                *common(invoice, 'account.invoice'),
+                Case(
+                    ((invoice.sequence_type_cache == 'credit_note')
+                        | (invoice.total_amount_cache < 0)
+                        | invoice.id.in_(credit_lines),
+                        'credit_note'),
+                    else_='invoice').as_('kind'),
+                Literal(4).as_('sequence'),
+                invoice.number.as_('number'),
+                invoice.reference.as_('reference'),
+                invoice.party.as_('party'),
+                invoice.invoice_date.as_('date'),
+                null_date.as_('planned_date'),
+                null_date.as_('effective_date'),
+                invoice.state.as_('state'),
+                invoice.total_amount_cache.as_('amount'),
+                invoice.currency.as_('currency'),
+                where=invoice.type == 'out'),
+            ]
+        union = Union(*queries, all_=True)
+        return union.select(*[
+                union.id, union.create_uid, union.create_date,
+                union.write_uid, union.write_date, union.company, union.kind,
+                union.sequence, union.document, union.number,
+                union.reference, union.party, union.date, union.planned_date,
+                union.effective_date, union.state, union.amount,
+                union.currency])
+
+    def get_state_string(self, name):
+        if not self.document:
+            return self.state
+        field = self.document.__class__._fields.get('state')
+        if field and isinstance(field, fields.Selection):
+            selection = dict(self.document.__class__.fields_get(
+                    ['state'])['state']['selection'])
+            return selection.get(self.state, self.state)
+        return self.state
+
+    def get_rec_name(self, name):
+        kinds = dict(self.fields_get(['kind'])['kind']['selection'])
+        return '%s %s' % (kinds.get(self.kind, ''), self.number or '')
+
+    @classmethod
+    def search_rec_name(cls, name, clause):
+        return [('number',) + tuple(clause[1:])]
+
+    @classmethod
+    def chain_sales(cls, records):
+        "Return the sales of the chain to which records belong"
+        sales = set()
+        for record in records:
+            if record.__name__ == 'sale.sale':
+                sales.add(record)
+            elif record.__name__ in {
+                    'stock.shipment.out', 'stock.shipment.out.return'}:
+                for move in record.moves:
+                    if move.sale:
+                        sales.add(move.sale)
+            elif record.__name__ == 'account.invoice':
+                for invoice in [record] + cls._credited_invoices(record):
+                    sales.update(invoice.sales)
+        return sales
+
+    @classmethod
+    def _credited_invoices(cls, invoice):
+        "Return the invoices that invoice credits"
+        pool = Pool()
+        InvoiceLine = pool.get('account.invoice.line')
+        invoices = set()
+        for line in invoice.lines:
+            if isinstance(line.origin, InvoiceLine) and line.origin.invoice:
+                invoices.add(line.origin.invoice)
+        return list(invoices)
+
+    @classmethod
+    def _credit_notes(cls, invoices):
+        "Return the credit notes of invoices"
+        pool = Pool()
+        InvoiceLine = pool.get('account.invoice.line')
+        if not invoices:
+            return []
+        lines = InvoiceLine.search([
+                ('origin.invoice', 'in', [i.id for i in invoices],
+                    'account.invoice.line'),
+                ])
+        return list({l.invoice for l in lines if l.invoice})
+
+    @classmethod
+    def chain_records(cls, records):
+        "Return every document of the chain to which records belong"
+        documents = set(records)
+        sales = cls.chain_sales(records)
+        invoices = set()
+        for sale in sales:
+            documents.add(sale)
+            documents.update(sale.shipments)
+            documents.update(sale.shipment_returns)
+            invoices.update(sale.invoices)
+        for record in records:
+            if record.__name__ == 'account.invoice':
+                invoices.add(record)
+                invoices.update(cls._credited_invoices(record))
+        invoices.update(cls._credit_notes(list(invoices)))
+        documents.update(invoices)
+        return documents
+
+    @classmethod
+    def chain_ids(cls, records):
+        return sorted(cls.row_id(r) for r in cls.chain_records(records))
+
+
+class ChainMixin:
+    "Show the document chain of a record"
+    __slots__ = ()
+
+    chain_documents = fields.Function(fields.Many2Many(
+            'sale.chain.document', None, None, "Document Chain",
+            help="The quotation or order, the delivery notes, the returns, "
+            "the invoices and the credit notes the document belongs to."),
+        'get_chain_documents')
+
+    @classmethod
+    def get_chain_documents(cls, records, name):
+        pool = Pool()
+        ChainDocument = pool.get('sale.chain.document')
+        return {r.id: ChainDocument.chain_ids([r]) for r in records}
+
+
+class Sale(ChainMixin, metaclass=PoolMeta):
+    __name__ = 'sale.sale'
+
+    reception_channel = fields.Selection(
+        RECEPTION_CHANNELS, "Reception Channel",
+        states={
+            'readonly': ~Eval('state').in_(['draft', 'quotation']),
+            },
+        help="How the order was received.")
+    reception_source = fields.Selection(
+        RECEPTION_SOURCES, "Received From",
+        states={
+            'readonly': ~Eval('state').in_(['draft', 'quotation']),
+            },
+        help="Who sent the order.")
+    reception_document = fields.Selection(
+        RECEPTION_DOCUMENTS, "Supporting Document",
+        states={
+            'readonly': ~Eval('state').in_(['draft', 'quotation']),
+            },
+        help="The document that supports the order.")
+    received_at = fields.DateTime(
+        "Received at",
+        states={
+            'readonly': ~Eval('state').in_(['draft', 'quotation']),
+            },
+        help="When the order was received.")
+    delivery_terms = fields.Char(
+        "Delivery Terms",
+        states={
+            'readonly': Eval('state') != 'draft',
+            },
+        help="The terms of delivery agreed with the customer "
+        "(e.g. carriage paid, ex works).")
+    acknowledgment_sent_at = fields.DateTime(
+        "Acknowledgment Sent at", readonly=True,
+        help="When the order acknowledgment was last e-mailed "
+        "to the customer.")
+    acknowledgment_sent_by = fields.Many2One(
+        'res.user', "Acknowledgment Sent by", readonly=True)
+
+    @classmethod
+    def __setup__(cls):
+        super().__setup__()
+        cls.reference.help = "The customer's purchase order reference."
+
+    @classmethod
+    def default_received_at(cls):
+        return dt.datetime.now().replace(microsecond=0)
+
+    @fields.depends('party', 'reception_source')
+    def on_change_party(self):
+        super().on_change_party()
+        if self.party and not self.reception_source:
+            self.reception_source = (
+                'customer' if self.party.customer_status == 'customer'
+                else 'prospect')
+
+    @classmethod
+    def validate_fields(cls, sales, field_names):
+        super().validate_fields(sales, field_names)
+        cls.check_received_at(sales, field_names)
+
+    @classmethod
+    def check_received_at(cls, sales, field_names=None):
+        if field_names and 'received_at' not in field_names:
+            return
+        # A little slack for clocks of clients that run ahead
+        limit = dt.datetime.now() + dt.timedelta(minutes=5)
+        for sale in sales:
+            if sale.received_at and sale.received_at > limit:
+                raise ValidationError(gettext(
+                        'sale_chain.msg_sale_received_at_future',
+                        sale=sale.rec_name,
+                        received_at=sale.received_at))
+
+    @classmethod
+    def check_reference_duplicate(cls, sales):
+        "Warn when the customer's PO reference is already used"
+        pool = Pool()
+        Warning = pool.get('res.user.warning')
+        for sale in sales:
+            if not sale.reference:
+                continue
+            others = cls.search([
+                    ('company', '=', sale.company.id),
+                    ('party', '=', sale.party.id),
+                    ('reference', '=', sale.reference),
+                    ('id', '!=', sale.id),
+                    ('state', '!=', 'cancelled'),
+                    ], limit=1)
+            if others:
+                name = Warning.format('sale_reference_duplicate', [sale])
+                if Warning.check(name):
+                    raise ReferenceWarning(name, gettext(
+                            'sale_chain.msg_sale_reference_duplicate',
+                            sale=sale.rec_name,
+                            reference=sale.reference,
+                            other=others[0].rec_name))
+
+    @classmethod
+    def quote(cls, sales):
+        cls.check_reference_duplicate(sales)
+        super().quote(sales)
+
+    @classmethod
+    def copy(cls, sales, default=None):
+        default = default.copy() if default is not None else {}
+        default.setdefault('received_at')
+        default.setdefault('reception_channel')
+        default.setdefault('reception_source')
+        default.setdefault('reception_document')
+        default.setdefault('acknowledgment_sent_at')
+        default.setdefault('acknowledgment_sent_by')
+        return super().copy(sales, default=default)
+
+    @property
+    def deposit_amount(self):
+        "The amount of deposit asked on the sale"
+        return sum(
+            (l.amount or 0 for l in getattr(
+                    self, 'advance_payment_lines', None) or []),
+            self.currency.round(0) if self.currency else 0)
+
+    @property
+    def planned_delivery_dates(self):
+        "The planned dates of delivery of the lines"
+        dates = set()
+        for line in self.lines:
+            if line.type != 'line' or not line.product:
+                continue
+            date = line.shipping_date or line.planned_shipping_date
+            if date:
+                dates.add(date)
+        return sorted(dates)
+
+    @classmethod
+    def record_acknowledgment_sent(cls, sales):
+        "Record that the acknowledgment of sales was sent"
+        now = dt.datetime.now().replace(microsecond=0)
+        # The acknowledgment is sent on confirmed sales which are no more
+        # writable through the client but the sending must be recorded
+        cls.write(list(sales), {
+                'acknowledgment_sent_at': now,
+                'acknowledgment_sent_by': Transaction().user,
+                })
+        cls.log(sales, 'action', 'acknowledgment_sent')
+
+
+class SaleLine(metaclass=PoolMeta):
+    __name__ = 'sale.line'
+
+    @property
+    def delivered_quantity(self):
+        "The quantity delivered of the line in the line's unit"
+        pool = Pool()
+        Uom = pool.get('product.uom')
+        quantity = 0
+        for move in self.moves:
+            if move.state != 'done':
+                continue
+            qty = Uom.compute_qty(move.unit, move.quantity, self.unit)
+            if move.to_location.type == 'customer':
+                quantity += qty
+            elif move.from_location.type == 'customer':
+                quantity -= qty
+        return quantity
+
+
+class Email(metaclass=PoolMeta):
+    __name__ = 'ir.email'
+
+    @classmethod
+    def send(cls, to='', cc='', bcc='', subject='', body='',
+            files=None, record=None, reports=None, attachments=None):
+        pool = Pool()
+        ModelData = pool.get('ir.model.data')
+        Sale = pool.get('sale.sale')
+        email = super().send(
+            to=to, cc=cc, bcc=bcc, subject=subject, body=body, files=files,
+            record=record, reports=reports, attachments=attachments)
+        if record and record[0] == 'sale.sale' and reports:
+            report_id = ModelData.get_id(
+                'sale_chain', 'report_sale_acknowledgment')
+            if report_id in reports:
+                Sale.record_acknowledgment_sent([Sale(record[1])])
+        return email
+
+
+class OpenChain(Wizard):
+    "Open the Document Chain"
+    __name__ = 'sale.chain.open'
+    start_state = 'open_'
+    open_ = StateAction('sale_chain.act_chain_document')
+
+    def do_open_(self, action):
+        pool = Pool()
+        ChainDocument = pool.get('sale.chain.document')
+        User = pool.get('res.user')
+        user = User(Transaction().user)
+        companies = {c.id for c in user.companies}
+        for record in self.records:
+            if record.company.id not in companies:
+                raise AccessError(gettext(
+                        'sale_chain.msg_chain_other_company',
+                        document=record.rec_name,
+                        company=record.company.rec_name))
+        ids = ChainDocument.chain_ids(self.records)
+        action['domain'] = [('id', 'in', ids)]
+        action['name'] += ' — ' + ', '.join(
+            r.rec_name for r in self.records)
+        return action, {}
+
+
+class QuotationReport(SaleReport):
+    __name__ = 'sale_chain.quotation'
+
+
+class AcknowledgmentReport(SaleReport):
+    __name__ = 'sale_chain.acknowledgment'
+
+    @classmethod
+    def execute(cls, ids, data):
+        pool = Pool()
+        Sale = pool.get('sale.sale')
+        for sale in Sale.browse(ids):
+            if sale.state not in {'confirmed', 'processing', 'done'}:
+                raise AccessError(gettext(
+                        'sale_chain.msg_acknowledgment_not_confirmed',
+                        sale=sale.rec_name))
+        return super().execute(ids, data)
