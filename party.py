@@ -1,8 +1,9 @@
 # This file is part of sale_chain.  The COPYRIGHT file at the top level of
 # this repository contains the full copyright notices and license terms.
+from trytond import backend
 from trytond.model import fields
 from trytond.pool import Pool, PoolMeta
-from trytond.tools import grouped_slice, reduce_ids
+from trytond.tools import grouped_slice
 from trytond.transaction import Transaction
 
 # A party becomes a customer with its first order
@@ -36,10 +37,12 @@ class Party(metaclass=PoolMeta):
         cursor = Transaction().connection.cursor()
         sale, where = cls._ordered_query()
         status = {p.id: 'prospect' for p in parties}
-        for sub_ids in grouped_slice([p.id for p in parties]):
+        for sub_ids in grouped_slice(
+                [p.id for p in parties], backend.MAX_QUERY_PARAMS):
             cursor.execute(*sale.select(
                     sale.party,
-                    where=where & reduce_ids(sale.party, sub_ids),
+                    where=where & fields.SQL_OPERATORS['in'](
+                        sale.party, sub_ids),
                     group_by=[sale.party]))
             for party_id, in cursor:
                 status[party_id] = 'customer'

@@ -12,7 +12,7 @@ from trytond.model.exceptions import AccessError, ValidationError
 from trytond.modules.currency.fields import Monetary
 from trytond.modules.sale.sale import SaleReport
 from trytond.pool import Pool, PoolMeta
-from trytond.pyson import Eval
+from trytond.pyson import Eval, PYSONEncoder
 from trytond.transaction import Transaction
 from trytond.wizard import StateAction, Wizard
 
@@ -519,18 +519,19 @@ class OpenChain(Wizard):
     def do_open_(self, action):
         pool = Pool()
         ChainDocument = pool.get('sale.chain.document')
-        User = pool.get('res.user')
-        user = User(Transaction().user)
-        companies = {c.id for c in user.companies}
+        company = Transaction().context.get('company')
         for record in self.records:
-            if record.company.id not in companies:
+            # Wizards read without record rules: keep the chain of another
+            # company out of sight
+            if record.company.id != company:
                 raise AccessError(gettext(
                         'sale_chain.msg_chain_other_company',
                         document=record.rec_name,
                         company=record.company.rec_name))
         ids = ChainDocument.chain_ids(self.records)
-        action['domain'] = [('id', 'in', ids)]
-        action['name'] += ' — ' + ', '.join(
+        action['pyson_domain'] = PYSONEncoder().encode(
+            [('id', 'in', ids)])
+        action['name'] += ' (%s)' % ', '.join(
             r.rec_name for r in self.records)
         return action, {}
 
