@@ -7,7 +7,7 @@ from sql.conditionals import Case, Coalesce
 from sql.operators import Concat
 
 from trytond.i18n import gettext
-from trytond.model import ModelSQL, ModelView, fields
+from trytond.model import ModelSQL, ModelView, Workflow, fields
 from trytond.model.exceptions import AccessError, ValidationError
 from trytond.modules.currency.fields import Monetary
 from trytond.modules.sale.sale import SaleReport
@@ -422,6 +422,8 @@ class Sale(ChainMixin, metaclass=PoolMeta):
                             other=others[0].rec_name))
 
     @classmethod
+    @ModelView.button
+    @Workflow.transition('quotation')
     def quote(cls, sales):
         cls.check_reference_duplicate(sales)
         super().quote(sales)
