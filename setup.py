@@ -44,6 +44,9 @@ tests_require = [
     '%s_account_fr >= %s, < %s.%s' % (
         PREFIX, series, major_version, minor_version + 1),
     'pytest',
+    # The browser test drives the system Chromium: no browser download
+    'playwright',
+    'psycopg[binary,pool] >= 3.2',
     ]
 
 setup(

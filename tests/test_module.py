@@ -1,12 +1,66 @@
 # This file is part of sale_chain.  The COPYRIGHT file at the top level of
 # this repository contains the full copyright notices and license terms.
+import os
+import re
+
 from trytond.modules.company.tests import CompanyTestMixin
-from trytond.tests.test_tryton import ModuleTestCase
+from trytond.pool import Pool
+from trytond.tests.test_tryton import ModuleTestCase, with_transaction
+
+LOCALE = os.path.join(os.path.dirname(os.path.dirname(__file__)), 'locale')
+
+
+def po_entries(content):
+    "Return {(msgctxt, msgid): msgstr} of a PO file content"
+    entries = {}
+    for block in re.split(r'\n\s*\n', content):
+        values = {}
+        key = None
+        for line in block.splitlines():
+            match = re.match(r'^(msgctxt|msgid|msgstr) "(.*)"$', line)
+            if match:
+                key = match.group(1)
+                values[key] = match.group(2)
+            elif line.startswith('"') and key:
+                values[key] += line[1:-1]
+        if values.get('msgid'):
+            entries[values.get('msgctxt'), values['msgid']] = values.get(
+                'msgstr', '')
+    return entries
 
 
 class SaleChainTestCase(CompanyTestMixin, ModuleTestCase):
     "Test Sale Chain module"
     module = 'sale_chain'
+
+    @with_transaction()
+    def test_french_translations_complete(self):
+        "Every string of the module is translated in locale/fr.po"
+        pool = Pool()
+        Lang = pool.get('ir.lang')
+        Translation = pool.get('ir.translation')
+        TranslationSet = pool.get('ir.translation.set', type='wizard')
+        TranslationUpdate = pool.get('ir.translation.update', type='wizard')
+
+        # The same steps as trytond-admin --export-translations
+        session_id, _, _ = TranslationSet.create()
+        TranslationSet.execute(session_id, {}, 'set_')
+        TranslationSet.delete(session_id)
+        french, = Lang.search([('code', '=', 'fr')])
+        session_id, _, _ = TranslationUpdate.create()
+        TranslationUpdate.execute(
+            session_id, {'start': {'language': french.id}}, 'update')
+        TranslationUpdate.delete(session_id)
+        exported = po_entries(
+            Translation.translation_export('fr', 'sale_chain').decode())
+
+        with open(os.path.join(LOCALE, 'fr.po'), encoding='utf-8') as fp:
+            translated = po_entries(fp.read())
+        self.assertTrue(exported)
+        missing = sorted(
+            '%s %s' % key for key in exported
+            if not translated.get(key))
+        self.assertEqual(missing, [])
 
 
 del ModuleTestCase
