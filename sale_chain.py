@@ -469,7 +469,6 @@ class Sale(ChainMixin, metaclass=PoolMeta):
                 'acknowledgment_sent_at': now,
                 'acknowledgment_sent_by': Transaction().user,
                 })
-        cls.log(sales, 'action', 'acknowledgment_sent')
 
 
 class SaleLine(metaclass=PoolMeta):
