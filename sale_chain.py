@@ -2,7 +2,7 @@
 # this repository contains the full copyright notices and license terms.
 import datetime as dt
 
-from sql import Cast, Literal, Union
+from sql import Cast, Literal, Null, Union
 from sql.conditionals import Case, Coalesce
 from sql.operators import Concat
 
@@ -82,6 +82,9 @@ class ChainDocument(ModelSQL, ModelView):
         "Amount", currency='currency', digits='currency', readonly=True)
     currency = fields.Many2One('currency.currency', "Currency", readonly=True)
 
+    # Sorts the chain as it happens: sale, delivery notes, returns, invoices
+    sequence = fields.Integer("Sequence", readonly=True)
+
     @classmethod
     def __setup__(cls):
         super().__setup__()
@@ -90,9 +93,6 @@ class ChainDocument(ModelSQL, ModelView):
             ('date', 'ASC NULLS LAST'),
             ('id', 'ASC'),
             ]
-
-    # Used only to sort the chain as it happens: sale, BL, return, invoice
-    sequence = fields.Integer("Sequence", readonly=True)
 
     @classmethod
     def get_documents(cls):
@@ -147,7 +147,10 @@ class ChainDocument(ModelSQL, ModelView):
             sale.select(
                 *common(sale, 'sale.sale'),
                 Case(
-                    (sale.state.in_(['draft', 'quotation']), 'quotation'),
+                    (sale.state.in_(['draft', 'quotation'])
+                        | ((sale.state == 'cancelled')
+                            & (sale.sale_date == Null)),
+                        'quotation'),
                     else_='order').as_('kind'),
                 Literal(1).as_('sequence'),
                 sale.number.as_('number'),
