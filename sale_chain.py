@@ -304,7 +304,10 @@ class ChainDocument(ModelSQL, ModelView):
 
     @classmethod
     def chain_ids(cls, records):
-        return sorted(cls.row_id(r) for r in cls.chain_records(records))
+        "Return the ids of the rows of the chain, in the order of the chain"
+        ids = [cls.row_id(r) for r in cls.chain_records(records)]
+        # The rows of the chain are those the user may read
+        return [d.id for d in cls.search([('id', 'in', ids)])]
 
 
 class ChainMixin:

@@ -1,0 +1,229 @@
+# This file is part of sale_chain.  The COPYRIGHT file at the top level of
+# this repository contains the full copyright notices and license terms.
+"""The sao web client in headless Chromium on a seeded demo database.
+
+The database is built by scripts/demo.sh (the same as make demo) in
+var/test/browser and served on BROWSER_TEST_PORT (default 8123).  Set
+BROWSER_REUSE_DB=1 to keep an existing database between runs.
+Screenshots are kept in var/test/screenshots.
+"""
+import os
+import shutil
+import subprocess
+import tempfile
+import time
+import unittest
+import urllib.request
+
+ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
+VAR = os.path.join(ROOT, 'var', 'test')
+DEMO_DIR = os.path.join(VAR, 'browser')
+SCREENSHOTS = os.path.join(VAR, 'screenshots')
+PORT = int(os.environ.get('BROWSER_TEST_PORT', 8123))
+URL = 'http://127.0.0.1:%s/' % PORT
+PASSWORD = 'admin-demo'
+CHROMIUM = os.environ.get('CHROMIUM', '/usr/bin/chromium')
+CHROMIUM_ARGS = [
+    '--headless', '--no-sandbox', '--disable-gpu', '--disable-quic',
+    '--no-first-run', '--disable-background-networking',
+    '--disable-component-update', '--disable-sync',
+    '--disable-dev-shm-usage',
+    ]
+# sao asks for these files which the demo does not serve
+IGNORED_PATHS = ('custom.js', 'custom.css', 'locale/')
+
+
+def demo_sh(command, **kwargs):
+    env = dict(os.environ,
+        DEMO_DIR=DEMO_DIR, DEMO_PORT=str(PORT), DEMO_PASSWORD=PASSWORD)
+    return subprocess.Popen(
+        [os.path.join(ROOT, 'scripts', 'demo.sh'), command],
+        env=env, cwd=ROOT, **kwargs)
+
+
+class SaoTestCase(unittest.TestCase):
+    "Drive the sao web client"
+
+    @classmethod
+    def setUpClass(cls):
+        from playwright.sync_api import sync_playwright
+        if not os.environ.get('BROWSER_REUSE_DB'):
+            shutil.rmtree(DEMO_DIR, ignore_errors=True)
+        for command in ['sao', 'db']:
+            if demo_sh(command).wait():
+                raise RuntimeError('scripts/demo.sh %s failed' % command)
+        os.makedirs(SCREENSHOTS, exist_ok=True)
+        cls.log = open(os.path.join(VAR, 'browser-server.log'), 'wb')
+        cls.server = demo_sh(
+            'serve', stdout=cls.log, stderr=subprocess.STDOUT,
+            start_new_session=True)
+        cls.addClassCleanup(cls.stop_server)
+        deadline = time.monotonic() + 60
+        while True:
+            try:
+                with urllib.request.urlopen(URL, timeout=2) as response:
+                    if response.status == 200:
+                        break
+            except OSError:
+                pass
+            if cls.server.poll() is not None or time.monotonic() > deadline:
+                raise RuntimeError('the server did not start, see %s'
+                    % cls.log.name)
+            time.sleep(0.3)
+
+        cls.playwright = sync_playwright().start()
+        cls.addClassCleanup(cls.playwright.stop)
+        cls.profile = tempfile.mkdtemp(prefix='sao-profile-')
+        cls.addClassCleanup(shutil.rmtree, cls.profile, True)
+        cls.browser = cls.playwright.chromium.launch_persistent_context(
+            user_data_dir=cls.profile, executable_path=CHROMIUM,
+            headless=True, args=CHROMIUM_ARGS,
+            viewport={'width': 1400, 'height': 900}, locale='fr-FR')
+        cls.addClassCleanup(cls.browser.close)
+
+    @classmethod
+    def stop_server(cls):
+        if cls.server.poll() is None:
+            os.killpg(cls.server.pid, 15)
+            cls.server.wait(timeout=20)
+        cls.log.close()
+
+    def setUp(self):
+        self.page = self.browser.new_page()
+        self.page.set_default_timeout(20000)
+        self.errors = []
+        self.page.on('pageerror', lambda e: self.errors.append(str(e)))
+        self.page.on('response', self._check_response)
+
+    def tearDown(self):
+        # The last screen, to see where a failing test stopped
+        self.screenshot('last-%s' % self._testMethodName)
+        self.page.close()
+
+    def _check_response(self, response):
+        if response.status >= 400 and not any(
+                p in response.url for p in IGNORED_PATHS):
+            self.errors.append('%s %s' % (response.status, response.url))
+
+    def screenshot(self, name):
+        path = os.path.join(SCREENSHOTS, name + '.png')
+        self.page.screenshot(path=path)
+        return path
+
+    def login(self):
+        page = self.page
+        page.goto(URL)
+        dialog = page.locator('.login-dialog')
+        dialog.wait_for()
+        # sao shows a select for several databases, an input for one
+        database = dialog.locator('#database:visible').first
+        database.wait_for()
+        if database.evaluate('e => e.tagName') == 'SELECT':
+            database.select_option('demo')
+        elif database.is_editable():
+            database.fill('demo')
+        dialog.locator('input#login').fill('admin')
+        dialog.locator('button[type=submit]').click()
+        password = page.locator(
+            '.ask-dialog input#ask-dialog-entry[type=password]')
+        password.fill(PASSWORD)
+        page.locator('.ask-dialog .modal-footer button.btn-primary').click()
+        page.locator('#menu').get_by_text('Ventes', exact=True).first.wait_for()
+
+    def open_menu(self, *names):
+        "Open the menu entry at the path of names"
+        menu = self.page.locator('#menu')
+        seen = 0
+        for name in names:
+            # A child entry may bear its parent's name: wait for it
+            entries = menu.get_by_text(name, exact=True)
+            entries.nth(seen).wait_for()
+            entries.nth(seen).click()
+            seen = entries.count()
+
+    def active_tab(self):
+        return self.page.locator('#tabcontent .tab-pane.active')
+
+    def test_sale_reception_and_chain(self):
+        "Open a sale, see its reception and its chain, open a BL from it"
+        from playwright.sync_api import expect
+        page = self.page
+        self.login()
+        self.screenshot('01-menu')
+
+        # Ventes › Ventes, orders in progress, the one of Moreau Rénovation
+        self.open_menu('Ventes', 'Ventes')
+        tab = self.active_tab()
+        tab.locator('table.tree').first.wait_for()
+        tab.get_by_text('En traitement', exact=True).first.click()
+        row = tab.locator('table.tree tbody tr').filter(
+            has_text='Moreau Rénovation')
+        row.first.wait_for()
+        self.assertEqual(row.count(), 1)
+        # Not on the party: its cell is a link to the party
+        row.first.locator('td').filter(has_text='€').first.dblclick()
+
+        form = self.active_tab().locator('.form').first
+        form.wait_for()
+        number = form.locator('input[name="number"]').first
+        self.assertTrue(number.input_value())
+        sale_number = number.input_value()
+
+        # Reception: how, from whom and when the order came in
+        self.active_tab().get_by_role('tab', name='Réception').click()
+        reception = self.active_tab().locator('.tab-pane.active').filter(
+            has=page.locator('select[name="reception_channel"]')).first
+        reception.wait_for()
+        channel = reception.locator('select[name="reception_channel"]')
+        self.assertEqual(
+            channel.evaluate('e => e.options[e.selectedIndex].text'),
+            'Courriel')
+        document = reception.locator('select[name="reception_document"]')
+        self.assertEqual(
+            document.evaluate('e => e.options[e.selectedIndex].text'),
+            'Bon de commande préétabli')
+        received = reception.locator('input[name="received_at"]').first
+        self.assertTrue(received.input_value())
+        self.screenshot('02-sale-reception')
+
+        # The document chain: the order and its delivery notes
+        self.active_tab().get_by_role(
+            'tab', name='Chaîne documentaire').click()
+        chain = self.active_tab().locator('.form-many2many:visible').first
+        chain.locator('table.tree tbody tr').first.wait_for()
+        rows = chain.locator('table.tree tbody tr')
+        texts = rows.all_inner_texts()
+        self.assertTrue(
+            any(sale_number in t and 'Commande' in t for t in texts), texts)
+        delivery_notes = [t for t in texts if 'Bon de livraison' in t]
+        self.assertEqual(len(delivery_notes), 2, texts)
+        self.screenshot('03-sale-chain')
+
+        # Open the first BL from the chain: a new tab with its form
+        link = rows.filter(has_text='Bon de livraison').first.locator(
+            'td.column-reference a, a').first
+        bl_text = link.inner_text()
+        tabs = page.locator('#tablist li')
+        count = tabs.count()
+        link.click()
+        page.wait_for_function(
+            'n => document.querySelectorAll("#tablist li").length > n',
+            arg=count)
+        shipment = self.active_tab().locator('.form').first
+        shipment.wait_for()
+        bl_number = bl_text.rsplit(',', 1)[-1].strip()
+        self.assertTrue(bl_number)
+        shipment_number = self.active_tab().locator(
+            'input[name="number"]').first
+        expect(shipment_number).to_have_value(bl_number)
+        self.screenshot('04-delivery-note')
+        # The BL shows the same chain, with the order in it
+        self.active_tab().get_by_role(
+            'tab', name='Chaîne documentaire').click()
+        bl_chain = self.active_tab().locator(
+            '.form-many2many:visible table.tree tbody tr')
+        bl_chain.first.wait_for()
+        self.assertTrue(any(
+                sale_number in t for t in bl_chain.all_inner_texts()))
+        self.screenshot('05-delivery-note-chain')
+        self.assertEqual(self.errors, [])
