@@ -138,7 +138,7 @@ run_postgresql() {
         start >/dev/null
     trap 'as_postgres "$bindir/pg_ctl" -D "$pg/data" -m immediate -w stop \
         >/dev/null 2>&1 || true' EXIT
-    echo "PostgreSQL $("$bindir/postgres" --version | sed 's/.* //') on 127.0.0.1:$port"
+    echo "PostgreSQL $("$bindir/postgres" --version | sed 's/^[^0-9]*\([0-9.]*\).*/\1/') on 127.0.0.1:$port"
     TRYTOND_DATABASE_URI="postgresql://postgres@127.0.0.1:$port/" \
         DB_NAME=test_sale_chain DB_CACHE=postgresql:// \
         run_pytest postgresql tests
