@@ -8,6 +8,7 @@ BROWSER_REUSE_DB=1 to keep an existing database between runs.
 Screenshots are kept in var/test/screenshots.
 """
 import os
+import re
 import shutil
 import subprocess
 import tempfile
@@ -155,7 +156,9 @@ class SaoTestCase(unittest.TestCase):
         self.open_menu('Ventes', 'Ventes')
         tab = self.active_tab()
         tab.locator('table.tree').first.wait_for()
-        tab.get_by_text('En traitement', exact=True).first.click()
+        # The filter tab shows a count badge beside its name
+        tab.locator('a').filter(
+            has_text=re.compile(r'^\s*En traitement')).first.click()
         row = tab.locator('table.tree tbody tr').filter(
             has_text='Moreau Rénovation')
         row.first.wait_for()

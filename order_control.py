@@ -1,0 +1,1058 @@
+# This file is part of sale_chain.  The COPYRIGHT file at the top level of
+# this repository contains the full copyright notices and license terms.
+import datetime as dt
+import hashlib
+import json
+from collections import defaultdict
+from decimal import Decimal
+
+from trytond.i18n import gettext
+from trytond.model import (
+    DeactivableMixin, ModelSQL, ModelView, Workflow, fields)
+from trytond.model.exceptions import AccessError
+from trytond.modules.company.model import CompanyValueMixin
+from trytond.pool import Pool, PoolMeta
+from trytond.pyson import Eval
+from trytond.tools import grouped_slice
+from trytond.transaction import Transaction, without_check_access
+from trytond.wizard import (
+    Button, StateTransition, StateView, Wizard)
+
+from .exceptions import ControlBlockedError, ControlWarning
+
+RESULTS = [
+    ('ok', "OK"),
+    ('warning', "Warning"),
+    ('blocking', "Blocking"),
+    ]
+CONTROL_STATES = [
+    ('passed', "Passed"),
+    ('warning', "Passed with Warnings"),
+    ('blocked', "Blocked"),
+    ('overridden', "Overridden"),
+    ]
+ORIGINS = [
+    ('wizard', "Control Wizard"),
+    ('confirm', "Confirmation"),
+    ]
+# Controls which let the order be confirmed
+VALID_STATES = {'passed', 'warning', 'overridden'}
+
+
+def _str(value):
+    return '' if value is None else str(value)
+
+
+class Configuration(metaclass=PoolMeta):
+    __name__ = 'sale.configuration'
+
+    control_price_tolerance = fields.MultiValue(fields.Numeric(
+            "Price Tolerance", digits=(16, 4),
+            domain=['OR',
+                ('control_price_tolerance', '=', None),
+                [
+                    ('control_price_tolerance', '>=', 0),
+                    ('control_price_tolerance', '<', 1),
+                    ],
+                ],
+            help="The rate by which a unit price may be below the price "
+            "computed for the customer before the order control blocks."))
+
+    control_overdue_tolerance = fields.MultiValue(fields.Numeric(
+            "Overdue Tolerance", digits=(16, 2),
+            domain=['OR',
+                ('control_overdue_tolerance', '=', None),
+                ('control_overdue_tolerance', '>=', 0),
+                ],
+            help="The overdue receivable amount above which the order "
+            "control blocks.\nLeave empty to only warn."))
+
+    @classmethod
+    def multivalue_model(cls, field):
+        pool = Pool()
+        if field in {'control_price_tolerance', 'control_overdue_tolerance'}:
+            return pool.get('sale.configuration.order_control')
+        return super().multivalue_model(field)
+
+    @classmethod
+    def default_control_price_tolerance(cls, **pattern):
+        return cls.multivalue_model(
+            'control_price_tolerance').default_control_price_tolerance()
+
+
+class ConfigurationOrderControl(ModelSQL, CompanyValueMixin):
+    "Sale Configuration Order Control"
+    __name__ = 'sale.configuration.order_control'
+
+    control_price_tolerance = fields.Numeric(
+        "Price Tolerance", digits=(16, 4))
+    control_overdue_tolerance = fields.Numeric(
+        "Overdue Tolerance", digits=(16, 2))
+
+    @classmethod
+    def default_control_price_tolerance(cls):
+        return Decimal('0.02')
+
+
+class OverrideReason(DeactivableMixin, ModelSQL, ModelView):
+    "Order Control Override Reason"
+    __name__ = 'sale.control.override.reason'
+
+    code = fields.Char("Code", required=True)
+    name = fields.Char("Name", required=True, translate=True)
+
+    @classmethod
+    def __setup__(cls):
+        super().__setup__()
+        cls._order.insert(0, ('code', 'ASC'))
+
+    def get_rec_name(self, name):
+        return '%s - %s' % (self.code, self.name)
+
+    @classmethod
+    def search_rec_name(cls, name, clause):
+        _, operator, value = clause[:3]
+        bool_op = 'AND' if operator.startswith('!') else 'OR'
+        return [bool_op,
+            ('code', operator, value),
+            ('name', operator, value),
+            ]
+
+
+class Control(ModelSQL, ModelView):
+    "Order Control"
+    __name__ = 'sale.control'
+
+    sale = fields.Many2One(
+        'sale.sale', "Sale", required=True, readonly=True,
+        ondelete='RESTRICT')
+    company = fields.Many2One(
+        'company.company', "Company", required=True, readonly=True)
+    state = fields.Selection(
+        CONTROL_STATES, "State", required=True, readonly=True)
+    origin = fields.Selection(ORIGINS, "Origin", required=True, readonly=True)
+    digest = fields.Char(
+        "Digest", readonly=True,
+        help="The fingerprint of the sale's content when it was controlled.")
+    amount = fields.Numeric("Amount", digits=(16, 2), readonly=True)
+    lines = fields.One2Many(
+        'sale.control.line', 'control', "Checks", readonly=True)
+    warnings_acknowledged_by = fields.Many2One(
+        'res.user', "Warnings Acknowledged by", readonly=True)
+    valid = fields.Function(
+        fields.Boolean("Valid"), 'get_valid')
+
+    @classmethod
+    def __setup__(cls):
+        super().__setup__()
+        cls._order = [('create_date', 'DESC'), ('id', 'DESC')]
+
+    def get_rec_name(self, name):
+        states = dict(self.fields_get(['state'])['state']['selection'])
+        return '%s %s (%s)' % (
+            self.sale.rec_name, states.get(self.state, ''),
+            self.create_date.replace(microsecond=0)
+            if self.create_date else '')
+
+    def get_valid(self, name):
+        return (self.state in VALID_STATES
+            and self.sale.current_control == self
+            and self.digest == self.sale.control_digest())
+
+    @classmethod
+    def check_modification(cls, mode, controls, values=None, external=False):
+        super().check_modification(
+            mode, controls, values=values, external=external)
+        if mode == 'delete':
+            raise AccessError(gettext('sale_chain.msg_control_delete'))
+        if (mode == 'write'
+                and not Transaction().context.get('_sale_control_update')):
+            raise AccessError(gettext('sale_chain.msg_control_modify'))
+
+    @classmethod
+    def checks(cls):
+        "Return the names of the checks in the order they run"
+        return [
+            'solvency', 'receivables', 'conditions', 'references_prices',
+            'stock', 'deposit']
+
+    @classmethod
+    def run(cls, sales, origin):
+        "Run every check on sales and store one control per sale"
+        results = defaultdict(list)
+        for name in cls.checks():
+            method = getattr(cls, 'check_%s' % name)
+            for sale_id, result in method(sales).items():
+                result['check'] = name
+                results[sale_id].append(result)
+        vlist = []
+        for sale in sales:
+            lines = results[sale.id]
+            for sequence, line in enumerate(lines, 1):
+                line['sequence'] = sequence
+                line.setdefault('figures', '')
+            state = cls._state(lines)
+            vlist.append({
+                    'sale': sale.id,
+                    'company': sale.company.id,
+                    'state': state,
+                    'origin': origin,
+                    'digest': sale.control_digest(),
+                    'amount': sale.total_amount,
+                    'lines': [('create', lines)],
+                    })
+        with without_check_access():
+            controls = cls.create(vlist)
+            cls._set_current(controls)
+        return controls
+
+    @classmethod
+    def _state(cls, lines):
+        results = {l['result'] for l in lines if not l.get('override_reason')}
+        if 'blocking' in results:
+            return 'blocked'
+        if any(l.get('override_reason') for l in lines):
+            return 'overridden'
+        if 'warning' in results:
+            return 'warning'
+        return 'passed'
+
+    @classmethod
+    def _set_current(cls, controls):
+        pool = Pool()
+        Sale = pool.get('sale.sale')
+        # The current control is a system value of the sale
+        with Transaction().set_context(_sale_control_update=True):
+            for control in controls:
+                Sale.write([control.sale], {'current_control': control.id})
+
+    @classmethod
+    def _line(cls, result, message, figures=None):
+        return {
+            'result': result,
+            'message': message,
+            'figures': '\n'.join(
+                '%s: %s' % (k, v) for k, v in (figures or [])),
+            }
+
+    @classmethod
+    def check_references_prices(cls, sales):
+        """Check that each line has an active, salable product with a
+        reference, a positive quantity and the price of the customer"""
+        pool = Pool()
+        Configuration = pool.get('sale.configuration')
+        config = Configuration(1)
+        results = {}
+        for sale in sales:
+            tolerance = config.get_multivalue(
+                'control_price_tolerance', company=sale.company.id)
+            if tolerance is None:
+                tolerance = Decimal(0)
+            blocking, warnings, figures = [], [], []
+            for line in sale.lines:
+                if line.type != 'line':
+                    continue
+                name = line.product.rec_name if line.product else (
+                    line.description or '')
+                if (line.quantity or 0) <= 0:
+                    blocking.append(gettext(
+                            'sale_chain.msg_control_quantity_not_positive',
+                            line=name, quantity=_str(line.quantity)))
+                if not line.product:
+                    warnings.append(gettext(
+                            'sale_chain.msg_control_line_no_product',
+                            line=name))
+                    continue
+                product = line.product
+                if not product.active or not product.salable:
+                    blocking.append(gettext(
+                            'sale_chain.msg_control_product_not_salable',
+                            product=name))
+                if not product.code:
+                    warnings.append(gettext(
+                            'sale_chain.msg_control_product_no_code',
+                            product=name))
+                price = cls._expected_price(line)
+                if price is None:
+                    continue
+                actual = getattr(line, 'base_price', None)
+                if actual is None:
+                    actual = line.unit_price
+                if actual is None:
+                    continue
+                figures.append((name, '%s / %s' % (actual, price)))
+                if actual < price * (1 - tolerance):
+                    blocking.append(gettext(
+                            'sale_chain.msg_control_price_below',
+                            product=name, price=actual, expected=price))
+                elif actual > price:
+                    warnings.append(gettext(
+                            'sale_chain.msg_control_price_above',
+                            product=name, price=actual, expected=price))
+            results[sale.id] = cls._result(
+                blocking, warnings,
+                gettext('sale_chain.msg_control_references_prices_ok'),
+                figures)
+        return results
+
+    @classmethod
+    def _result(cls, blocking, warnings, ok_message, figures=None):
+        if blocking:
+            return cls._line(
+                'blocking', '\n'.join(blocking + warnings), figures)
+        if warnings:
+            return cls._line('warning', '\n'.join(warnings), figures)
+        return cls._line('ok', ok_message, figures)
+
+    @classmethod
+    def _expected_price(cls, line):
+        "Return the unit price Tryton computes for the line's customer"
+        # compute_unit_price applies the price list and the customer
+        # context of the sale, as the client does on a new line
+        with Transaction().set_context(line._get_context_sale_price()):
+            price = line.compute_unit_price()
+        if price is None:
+            return None
+        return price
+
+    @classmethod
+    def check_stock(cls, sales):
+        """Check the forecast quantity of goods in the warehouse at the
+        planned date, net of the other quotations and orders"""
+        pool = Pool()
+        Product = pool.get('product.product')
+        Uom = pool.get('product.uom')
+        Date = pool.get('ir.date')
+        Lang = pool.get('ir.lang')
+        SaleLine = pool.get('sale.line')
+        results = {}
+        # Quantities asked per sale, product and date
+        requests = {}
+        for sale in sales:
+            asked = defaultdict(float)
+            for line in sale.lines:
+                if (line.type != 'line' or not line.product
+                        or line.product.type != 'goods'
+                        or line.product.consumable
+                        or not line.quantity or line.quantity < 0):
+                    continue
+                asked[line.product] += Uom.compute_qty(
+                    line.unit, line.quantity, line.product.default_uom,
+                    round=False)
+            requests[sale] = asked
+        by_warehouse = defaultdict(list)
+        for sale in sales:
+            if requests[sale] and sale.warehouse:
+                by_warehouse[sale.warehouse].append(sale)
+            else:
+                results[sale.id] = cls._line(
+                    'ok', gettext('sale_chain.msg_control_stock_no_goods'))
+        for warehouse, w_sales in by_warehouse.items():
+            with Transaction().set_context(company=w_sales[0].company.id):
+                today = Date.today()
+            date = max(
+                [s.shipping_date or today for s in w_sales] + [today])
+            products = {p for s in w_sales for p in requests[s]}
+            product_ids = [p.id for p in products]
+            # Forecast includes the moves of confirmed orders
+            with Transaction().set_context(
+                    forecast=True, stock_date_end=date, stock_assign=True):
+                quantities = Product.products_by_location(
+                    [warehouse.id], with_childs=True,
+                    grouping_filter=(product_ids,))
+            # Other quotations reserve nothing yet but will
+            quoted = defaultdict(float)
+            for sub_ids in grouped_slice(product_ids, 1000):
+                lines = SaleLine.search([
+                        ('sale.state', '=', 'quotation'),
+                        ('sale.warehouse', '=', warehouse.id),
+                        ('sale.id', 'not in', [s.id for s in w_sales]),
+                        ('product', 'in', list(sub_ids)),
+                        ('type', '=', 'line'),
+                        ('quantity', '>', 0),
+                        ])
+                for line in lines:
+                    quoted[line.product] += Uom.compute_qty(
+                        line.unit, line.quantity, line.product.default_uom,
+                        round=False)
+            lang = Lang.get()
+            for sale in w_sales:
+                shortages, figures = [], []
+                for product, asked in requests[sale].items():
+                    available = quantities.get(
+                        (warehouse.id, product.id), 0) - quoted[product]
+                    digits = product.default_uom.digits
+
+                    def number(value):
+                        return lang.format_number(value, digits)
+                    figures.append((product.rec_name, gettext(
+                                'sale_chain.msg_control_stock_figures',
+                                asked=number(asked),
+                                available=number(available),
+                                quoted=number(quoted[product]))))
+                    if available < asked:
+                        shortages.append(gettext(
+                                'sale_chain.msg_control_stock_short',
+                                product=product.rec_name,
+                                asked=number(asked),
+                                available=number(max(available, 0)),
+                                date=lang.strftime(date)))
+                if shortages:
+                    results[sale.id] = cls._line(
+                        'warning', '\n'.join(shortages), figures)
+                else:
+                    results[sale.id] = cls._line(
+                        'ok', gettext('sale_chain.msg_control_stock_ok'),
+                        figures)
+        return results
+
+    @classmethod
+    def _control_date(cls, sale):
+        pool = Pool()
+        Date = pool.get('ir.date')
+        with Transaction().set_context(company=sale.company.id):
+            return Date.today()
+
+    @classmethod
+    def _by_company(cls, sales):
+        groups = defaultdict(list)
+        for sale in sales:
+            groups[sale.company].append(sale)
+        return groups.items()
+
+    @classmethod
+    def _customer(cls, sale):
+        "The party who pays the order"
+        return sale.invoice_party or sale.party
+
+    @classmethod
+    def paid_upfront(cls, sale):
+        "Tell if the order is paid in full before it is delivered"
+        total = sale.total_amount or 0
+        if total <= 0:
+            return True
+        if (sale.deposit_amount or 0) >= total:
+            return True
+        if sale.payment_term:
+            date = sale.sale_date or cls._control_date(sale)
+            # A cash payment term has every due date on the order date
+            terms = sale.payment_term.compute(total, sale.currency, date)
+            return all(d <= date for d, _ in terms)
+        return False
+
+    @classmethod
+    def check_solvency(cls, sales):
+        """Check the latest solvency assessment of the customer:
+        prepayment only blocks unless the order is paid upfront"""
+        pool = Pool()
+        Solvency = pool.get('party.solvency')
+        Lang = pool.get('ir.lang')
+        lang = Lang.get()
+        results = {}
+        for company, c_sales in cls._by_company(sales):
+            date = cls._control_date(c_sales[0])
+            assessments = Solvency.get_current(
+                [cls._customer(s) for s in c_sales], company, date)
+            for sale in c_sales:
+                party = cls._customer(sale)
+                assessment = assessments.get(party.id)
+                if not assessment:
+                    results[sale.id] = cls._line(
+                        'warning', gettext(
+                            'sale_chain.msg_control_solvency_none',
+                            party=party.rec_name))
+                    continue
+                statuses = dict(assessment.fields_get(
+                        ['status'])['status']['selection'])
+                status = statuses.get(assessment.status, '')
+                figures = [
+                    (gettext('sale_chain.msg_control_solvency_assessed'),
+                        '%s (%s)' % (
+                            lang.strftime(assessment.date),
+                            lang.strftime(assessment.valid_until))),
+                    ('SIREN', str(assessment.siren_valid)),
+                    ]
+                values = {
+                    'party': party.rec_name,
+                    'status': status,
+                    'date': lang.strftime(assessment.date),
+                    }
+                if assessment.status == 'blocked':
+                    results[sale.id] = cls._line(
+                        'blocking', gettext(
+                            'sale_chain.msg_control_solvency_blocked',
+                            **values), figures)
+                elif assessment.status == 'prepayment':
+                    if cls.paid_upfront(sale):
+                        results[sale.id] = cls._line(
+                            'ok', gettext(
+                                'sale_chain.msg_control_solvency_upfront',
+                                **values), figures)
+                    else:
+                        results[sale.id] = cls._line(
+                            'blocking', gettext(
+                                'sale_chain.msg_control_solvency_prepayment',
+                                **values), figures)
+                elif assessment.status == 'watch':
+                    results[sale.id] = cls._line(
+                        'warning', gettext(
+                            'sale_chain.msg_control_solvency_watch',
+                            **values), figures)
+                else:
+                    results[sale.id] = cls._line(
+                        'ok', gettext(
+                            'sale_chain.msg_control_solvency_ok',
+                            **values), figures)
+        return results
+
+    @classmethod
+    def check_receivables(cls, sales):
+        """Check the overdue receivables, the dunning level and the
+        credit limit including the order"""
+        pool = Pool()
+        Party = pool.get('party.party')
+        Configuration = pool.get('sale.configuration')
+        Lang = pool.get('ir.lang')
+        Currency = pool.get('currency.currency')
+        config = Configuration(1)
+        lang = Lang.get()
+        results = {}
+        for company, c_sales in cls._by_company(sales):
+            date = cls._control_date(c_sales[0])
+            parties = list({cls._customer(s) for s in c_sales})
+            overdue = Party.get_overdue_receivables(parties, company, date)
+            levels = Party.get_dunning_levels(parties, company)
+            credits = Party.get_credit_situation(parties, company)
+            tolerance = config.get_multivalue(
+                'control_overdue_tolerance', company=company.id)
+
+            def money(amount):
+                return lang.currency(amount, company.currency)
+            for sale in c_sales:
+                party = cls._customer(sale)
+                due = overdue[party.id]
+                level = levels.get(party.id)
+                credit = credits[party.id]
+                with Transaction().set_context(date=sale.sale_date):
+                    amount = Currency.compute(
+                        sale.currency, sale.untaxed_amount or 0,
+                        company.currency, round=True)
+                figures = [(k, money(due[k])) for k in [
+                        'total', '1-30', '31-60', '61-90', '>90']]
+                figures.append((
+                        gettext('sale_chain.msg_control_receivables_level'),
+                        level.rec_name if level else '-'))
+                figures.append((
+                        gettext('sale_chain.msg_control_receivables_credit'),
+                        '%s + %s / %s' % (
+                            money(credit['amount']), money(amount),
+                            money(credit['limit'])
+                            if credit['limit'] is not None else '-')))
+                blocking, warnings = [], []
+                if (credit['limit'] is not None
+                        and credit['amount'] + amount > credit['limit']):
+                    blocking.append(gettext(
+                            'sale_chain.msg_control_receivables_limit',
+                            party=party.rec_name,
+                            amount=money(credit['amount'] + amount),
+                            limit=money(credit['limit'])))
+                if due['total'] > 0:
+                    message = gettext(
+                        'sale_chain.msg_control_receivables_overdue',
+                        party=party.rec_name, amount=money(due['total']),
+                        oldest=lang.strftime(due['oldest_maturity'])
+                        if due['oldest_maturity'] else '')
+                    if tolerance is not None and due['total'] > tolerance:
+                        blocking.append(message)
+                    else:
+                        warnings.append(message)
+                if level:
+                    warnings.append(gettext(
+                            'sale_chain.msg_control_receivables_dunning',
+                            party=party.rec_name, level=level.rec_name))
+                results[sale.id] = cls._result(
+                    blocking, warnings,
+                    gettext('sale_chain.msg_control_receivables_ok',
+                        party=party.rec_name),
+                    figures)
+        return results
+
+    @classmethod
+    def check_conditions(cls, sales):
+        """Check that the sales apply the conditions of their customer:
+        line discount, price list and payment term"""
+        pool = Pool()
+        Sale = pool.get('sale.sale')
+        conditions = Sale.get_customer_conditions(sales)
+        results = {}
+        for sale in sales:
+            condition = conditions.get(sale.id)
+            if not condition:
+                results[sale.id] = cls._line(
+                    'ok', gettext('sale_chain.msg_control_conditions_none'))
+                continue
+            differences, figures = [], [
+                ('condition', condition.rec_name)]
+            if (condition.payment_term
+                    and sale.payment_term != condition.payment_term):
+                differences.append(gettext(
+                        'sale_chain.msg_control_conditions_payment_term',
+                        term=sale.payment_term.rec_name
+                        if sale.payment_term else '',
+                        expected=condition.payment_term.rec_name))
+            if (condition.price_list
+                    and sale.price_list != condition.price_list):
+                differences.append(gettext(
+                        'sale_chain.msg_control_conditions_price_list',
+                        price_list=sale.price_list.rec_name
+                        if sale.price_list else '',
+                        expected=condition.price_list.rec_name))
+            expected = condition.discount_rate or Decimal(0)
+            lines = []
+            for line in sale.lines:
+                if line.type != 'line' or not line.product:
+                    continue
+                rate = line.discount_rate or Decimal(0)
+                # The rate is recomputed from rounded prices
+                if abs(rate - expected) > Decimal('0.0005'):
+                    lines.append('%s (%s)' % (
+                            line.product.rec_name, cls._percent(rate)))
+            if lines:
+                differences.append(gettext(
+                        'sale_chain.msg_control_conditions_discount',
+                        expected=cls._percent(expected),
+                        lines=', '.join(lines)))
+            if differences:
+                results[sale.id] = cls._line(
+                    'warning', '\n'.join(differences), figures)
+            else:
+                results[sale.id] = cls._line(
+                    'ok', gettext(
+                        'sale_chain.msg_control_conditions_ok',
+                        condition=condition.rec_name), figures)
+        return results
+
+    @classmethod
+    def _percent(cls, rate):
+        pool = Pool()
+        Lang = pool.get('ir.lang')
+        return '%s %%' % Lang.get().format_number(rate * 100, 2)
+
+    @classmethod
+    def deposit_required(cls, sale, condition=None):
+        """Return the advance payment term the sale requires
+        or None when it requires none"""
+        if condition and condition.deposit_required:
+            return condition.advance_payment_term
+        return sale.advance_payment_term
+
+    @classmethod
+    def check_deposit(cls, sales):
+        """Check that a sale which requires a deposit carries the
+        matching advance payment term"""
+        pool = Pool()
+        Sale = pool.get('sale.sale')
+        Lang = pool.get('ir.lang')
+        conditions = Sale.get_customer_conditions(sales)
+        results = {}
+        for sale in sales:
+            required = cls.deposit_required(sale, conditions.get(sale.id))
+            if not required:
+                results[sale.id] = cls._line(
+                    'ok', gettext('sale_chain.msg_control_deposit_none'))
+            elif sale.advance_payment_term != required:
+                results[sale.id] = cls._line(
+                    'blocking', gettext(
+                        'sale_chain.msg_control_deposit_missing',
+                        term=required.rec_name))
+            else:
+                amount = Lang.get().currency(
+                    sale.deposit_amount, sale.currency)
+                results[sale.id] = cls._line(
+                    'ok', gettext(
+                        'sale_chain.msg_control_deposit_ok',
+                        amount=amount, term=required.rec_name),
+                    [(required.rec_name, amount)])
+        return results
+
+
+class ControlLine(ModelSQL, ModelView):
+    "Order Control Check"
+    __name__ = 'sale.control.line'
+
+    control = fields.Many2One(
+        'sale.control', "Control", required=True, readonly=True,
+        ondelete='CASCADE')
+    sequence = fields.Integer("Sequence", readonly=True)
+    check = fields.Selection('get_checks', "Check", readonly=True)
+    result = fields.Selection(RESULTS, "Result", readonly=True)
+    message = fields.Text("Message", readonly=True)
+    figures = fields.Text("Figures", readonly=True)
+    override_reason = fields.Many2One(
+        'sale.control.override.reason', "Override Reason", readonly=True)
+    override_text = fields.Text("Override Explanation", readonly=True)
+    overridden_by = fields.Many2One('res.user', "Overridden by", readonly=True)
+    overridden_at = fields.DateTime("Overridden at", readonly=True)
+
+    @classmethod
+    def __setup__(cls):
+        super().__setup__()
+        cls.__access__.add('control')
+        cls._order = [
+            ('control', 'DESC'), ('sequence', 'ASC'), ('id', 'ASC')]
+
+    @classmethod
+    def get_checks(cls):
+        return [
+            ('solvency', "Solvency"),
+            ('receivables', "Receivables"),
+            ('conditions', "Special Conditions"),
+            ('references_prices', "References and Prices"),
+            ('stock', "Stock"),
+            ('deposit', "Deposit"),
+            ]
+
+    @classmethod
+    def check_modification(cls, mode, lines, values=None, external=False):
+        super().check_modification(
+            mode, lines, values=values, external=external)
+        if mode == 'delete' and not Transaction().context.get(
+                '_sale_control_update'):
+            raise AccessError(gettext('sale_chain.msg_control_delete'))
+        if (mode == 'write'
+                and not Transaction().context.get('_sale_control_update')):
+            raise AccessError(gettext('sale_chain.msg_control_modify'))
+
+    @classmethod
+    def override(cls, lines, reason, text):
+        "Override the blocking lines with reason and text"
+        pool = Pool()
+        User = pool.get('res.user')
+        ModelData = pool.get('ir.model.data')
+        Control = pool.get('sale.control')
+        transaction = Transaction()
+        group = ModelData.get_id(
+            'sale_chain', 'group_order_control_override')
+        if transaction.user and group not in User.get_groups():
+            raise AccessError(gettext(
+                    'sale_chain.msg_control_override_group'))
+        if not reason or not (text or '').strip():
+            raise AccessError(gettext(
+                    'sale_chain.msg_control_override_reason'))
+        lines = [l for l in lines if l.result == 'blocking']
+        now = dt.datetime.now()
+        with transaction.set_context(_sale_control_update=True):
+            cls.write(lines, {
+                    'override_reason': reason.id,
+                    'override_text': text,
+                    'overridden_by': transaction.user,
+                    'overridden_at': now,
+                    })
+            controls = {l.control for l in lines}
+            for control in controls:
+                state = Control._state([{
+                            'result': l.result,
+                            'override_reason': l.override_reason,
+                            } for l in control.lines])
+                Control.write([control], {'state': state})
+
+
+class Sale(metaclass=PoolMeta):
+    __name__ = 'sale.sale'
+
+    controls = fields.One2Many(
+        'sale.control', 'sale', "Order Controls", readonly=True)
+    current_control = fields.Many2One(
+        'sale.control', "Current Control", readonly=True,
+        domain=[
+            ('sale', '=', Eval('id', -1)),
+            ])
+    control_state = fields.Function(fields.Selection([
+                ('none', "To Control"),
+                ('outdated', "Outdated"),
+                ] + CONTROL_STATES, "Control State"),
+        'get_control_state')
+
+    @classmethod
+    def __setup__(cls):
+        super().__setup__()
+        cls._buttons.update({
+                'control': {
+                    'invisible': Eval('state') != 'quotation',
+                    'depends': ['state'],
+                    },
+                })
+
+    @classmethod
+    def copy(cls, sales, default=None):
+        default = default.copy() if default is not None else {}
+        default.setdefault('controls', None)
+        default.setdefault('current_control', None)
+        return super().copy(sales, default=default)
+
+    @classmethod
+    def check_modification(cls, mode, sales, values=None, external=False):
+        super().check_modification(
+            mode, sales, values=values, external=external)
+        if (mode == 'write' and 'current_control' in values
+                and not Transaction().context.get('_sale_control_update')):
+            raise AccessError(gettext('sale_chain.msg_control_modify'))
+        if mode == 'delete':
+            for sale in sales:
+                if sale.controls:
+                    raise AccessError(gettext(
+                            'sale_chain.msg_sale_delete_controlled',
+                            sale=sale.rec_name))
+
+    def get_control_state(self, name):
+        control = self.current_control
+        if not control:
+            return 'none'
+        if control.digest != self.control_digest():
+            return 'outdated'
+        return control.state
+
+    def control_digest(self):
+        "Return the fingerprint of what the order control checks"
+        def id_(record):
+            return record.id if record else None
+        values = [
+            id_(self.company), id_(self.party), id_(self.invoice_party),
+            id_(self.invoice_address), id_(self.shipment_party),
+            id_(self.shipment_address), id_(self.payment_term),
+            id_(self.currency), id_(self.warehouse),
+            self.shipment_method, self.invoice_method,
+            id_(getattr(self, 'advance_payment_term', None)),
+            id_(getattr(self, 'price_list', None)),
+            _str(self.sale_date), _str(self.shipping_date),
+            ]
+        for line in sorted(self.lines, key=lambda l: l.id):
+            values.append([
+                    line.id, line.type, id_(line.product),
+                    _str(line.quantity), id_(line.unit),
+                    _str(line.unit_price),
+                    _str(getattr(line, 'base_price', None)),
+                    sorted(t.id for t in line.taxes),
+                    _str(line.shipping_date),
+                    ])
+        return hashlib.sha256(
+            json.dumps(values, default=str).encode()).hexdigest()
+
+    @property
+    def has_valid_control(self):
+        return self.control_state in VALID_STATES
+
+    @classmethod
+    @ModelView.button_action('sale_chain.wizard_control')
+    def control(cls, sales):
+        pass
+
+    @classmethod
+    @ModelView.button
+    @Workflow.transition('draft')
+    def draft(cls, sales):
+        super().draft(sales)
+        # A sale back to draft must be controlled again
+        with Transaction().set_context(_sale_control_update=True):
+            cls.write(sales, {'current_control': None})
+
+    @classmethod
+    @ModelView.button
+    @Workflow.transition('confirmed')
+    def confirm(cls, sales):
+        # Check before the credit limit and the process queue
+        cls.check_order_control(sales)
+        super().confirm(sales)
+
+    @classmethod
+    def check_order_control(cls, sales):
+        """Run the order control of sales without a valid one: refuse the
+        blocked ones and warn about the others"""
+        pool = Pool()
+        Control = pool.get('sale.control')
+        Warning = pool.get('res.user.warning')
+        to_control = [s for s in sales if not s.has_valid_control]
+        if not to_control:
+            return
+        controls = Control.run(to_control, 'confirm')
+        blocked = [c for c in controls if c.state == 'blocked']
+        if blocked:
+            cls._refuse(blocked)
+        for control in controls:
+            if control.state != 'warning':
+                continue
+            name = Warning.format(
+                'sale_control_%s' % control.digest[:32], [control.sale])
+            if Warning.check(name):
+                raise ControlWarning(name, gettext(
+                        'sale_chain.msg_control_warning',
+                        sale=control.sale.rec_name,
+                        warnings=cls._control_messages(control, 'warning')))
+            user = Transaction().user
+            if user:
+                with Transaction().set_context(_sale_control_update=True):
+                    Control.write(
+                        [control], {'warnings_acknowledged_by': user})
+
+    @classmethod
+    def _control_messages(cls, control, result):
+        return '\n'.join(
+            '- %s' % l.message for l in control.lines if l.result == result)
+
+    @classmethod
+    def _refuse(cls, controls):
+        """Store the blocked controls and notify the salespersons, then
+        refuse the confirmation"""
+        pool = Pool()
+        Control = pool.get('sale.control')
+        transaction = Transaction()
+        messages = '\n'.join(
+            gettext('sale_chain.msg_control_blocked_sale',
+                sale=c.sale.rec_name,
+                reasons=cls._control_messages(c, 'blocking'))
+            for c in controls)
+        sale_ids = [c.sale.id for c in controls]
+        # The refusal raises an error which rolls back the transaction:
+        # the run is stored and the salesperson notified in a transaction
+        # of their own, so that no path can hide a refused order
+        transaction.rollback()
+        sales = cls.search([
+                ('id', 'in', sale_ids),
+                ('state', '=', 'quotation'),
+                ])
+        if sales:
+            controls = Control.run(sales, 'confirm')
+            for control in controls:
+                cls._notify_refusal(control)
+            transaction.commit()
+        raise ControlBlockedError(gettext(
+                'sale_chain.msg_control_blocked', sales=messages))
+
+    @classmethod
+    def _notify_refusal(cls, control):
+        "Notify the salesperson of the sale that its confirmation is refused"
+        pool = Pool()
+        User = pool.get('res.user')
+        sale = control.sale
+        users = set()
+        if sale.quoted_by:
+            users.update(User.search([
+                        ('employees', '=', sale.quoted_by.id),
+                        ]))
+        if not users and sale.create_uid:
+            users.add(sale.create_uid)
+        for user in users:
+            if user.id == 0:
+                continue
+            cls.notify_user(
+                [sale], 'tryton-warning',
+                gettext('sale_chain.msg_control_refused_label',
+                    sale=sale.rec_name),
+                description=cls._control_messages(control, 'blocking'),
+                user=user.id)
+
+
+class ControlStart(ModelView):
+    "Order Control"
+    __name__ = 'sale.control.run.start'
+
+    sale = fields.Many2One('sale.sale', "Sale", readonly=True)
+    control = fields.Many2One('sale.control', "Control", readonly=True)
+    state = fields.Selection(CONTROL_STATES, "Result", readonly=True)
+    lines = fields.One2Many(
+        'sale.control.line', None, "Checks", readonly=True)
+    can_override = fields.Boolean("Can Override", readonly=True)
+
+
+class ControlOverride(ModelView):
+    "Order Control Override"
+    __name__ = 'sale.control.run.override'
+
+    reason = fields.Many2One(
+        'sale.control.override.reason', "Reason", required=True)
+    text = fields.Text("Explanation", required=True)
+
+
+class RunControl(Wizard):
+    "Control the Order"
+    __name__ = 'sale.control.run'
+    start = StateTransition()
+    result = StateView(
+        'sale.control.run.start',
+        'sale_chain.control_run_start_view_form', [
+            Button("Cancel", 'end', 'tryton-cancel'),
+            Button("Override", 'override', 'tryton-forward',
+                states={
+                    'invisible': ((Eval('state') != 'blocked')
+                        | ~Eval('can_override', False)),
+                    }),
+            Button("Confirm the Order", 'confirm', 'tryton-ok',
+                default=True,
+                states={
+                    'invisible': Eval('state') == 'blocked',
+                    }),
+            ])
+    override = StateView(
+        'sale.control.run.override',
+        'sale_chain.control_run_override_view_form', [
+            Button("Cancel", 'result', 'tryton-cancel'),
+            Button("Override", 'do_override', 'tryton-ok', default=True),
+            ])
+    do_override = StateTransition()
+    confirm = StateTransition()
+
+    def transition_start(self):
+        pool = Pool()
+        Control = pool.get('sale.control')
+        sale = self.record
+        if sale.state != 'quotation':
+            raise AccessError(gettext(
+                    'sale_chain.msg_control_not_quotation',
+                    sale=sale.rec_name))
+        # An override stays until the sale changes
+        if sale.control_state != 'overridden':
+            Control.run([sale], 'wizard')
+        return 'result'
+
+    def default_result(self, fields):
+        pool = Pool()
+        User = pool.get('res.user')
+        ModelData = pool.get('ir.model.data')
+        Sale = pool.get('sale.sale')
+        sale = Sale(self.record.id)
+        control = sale.current_control
+        group = ModelData.get_id(
+            'sale_chain', 'group_order_control_override')
+        return {
+            'sale': sale.id,
+            'control': control.id,
+            'state': control.state,
+            'lines': [l.id for l in control.lines],
+            'can_override': group in User.get_groups(),
+            }
+
+    def transition_do_override(self):
+        pool = Pool()
+        Line = pool.get('sale.control.line')
+        Sale = pool.get('sale.sale')
+        sale = Sale(self.record.id)
+        Line.override(
+            list(sale.current_control.lines),
+            self.override.reason, self.override.text)
+        return 'result'
+
+    def transition_confirm(self):
+        pool = Pool()
+        Sale = pool.get('sale.sale')
+        sale = Sale(self.record.id)
+        control = sale.current_control
+        if control.state == 'warning':
+            with Transaction().set_context(_sale_control_update=True):
+                control.__class__.write(
+                    [control],
+                    {'warnings_acknowledged_by': Transaction().user})
+        Sale.confirm([sale])
+        return 'end'
+
+    def end(self):
+        return 'reload'
