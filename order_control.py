@@ -204,7 +204,36 @@ class Control(ModelSQL, ModelView):
         with without_check_access():
             controls = cls.create(vlist)
             cls._set_current(controls)
+            cls._alert_accounting(controls)
         return controls
+
+    @classmethod
+    def _alert_accounting(cls, controls):
+        "Notify the accounting users of the sales blocked by solvency"
+        pool = Pool()
+        ModelData = pool.get('ir.model.data')
+        User = pool.get('res.user')
+        Sale = pool.get('sale.sale')
+        blocked = [c for c in controls if any(
+                    l.check == 'solvency' and l.result == 'blocking'
+                    for l in c.lines)]
+        if not blocked:
+            return
+        group = ModelData.get_id('account', 'group_account')
+        for control in blocked:
+            users = User.search([
+                    ('groups', '=', group),
+                    ('companies', '=', control.company.id),
+                    ])
+            message = '\n'.join(
+                l.message for l in control.lines
+                if l.check == 'solvency')
+            for user in users:
+                Sale.notify_user(
+                    [control.sale], 'tryton-warning',
+                    gettext('sale_chain.msg_control_solvency_alert',
+                        sale=control.sale.rec_name),
+                    description=message, user=user.id)
 
     @classmethod
     def _state(cls, lines):
