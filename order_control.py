@@ -67,10 +67,27 @@ class Configuration(metaclass=PoolMeta):
             help="The overdue receivable amount above which the order "
             "control blocks.\nLeave empty to only warn."))
 
+    deposit_reminder_delay = fields.MultiValue(fields.Integer(
+            "Deposit Reminder Delay",
+            domain=['OR',
+                ('deposit_reminder_delay', '=', None),
+                ('deposit_reminder_delay', '>=', 0),
+                ],
+            help="The number of days after the deposit invoice from which "
+            "an unpaid deposit is reminded every day.\n"
+            "Leave empty to send no reminder."))
+    deposit_reminder_template = fields.MultiValue(fields.Many2One(
+            'ir.email.template', "Deposit Reminder E-mail",
+            domain=[('model.name', '=', 'sale.sale')],
+            help="The e-mail sent to the customer with the reminder.\n"
+            "Leave empty to remind only the salesperson."))
+
     @classmethod
     def multivalue_model(cls, field):
         pool = Pool()
-        if field in {'control_price_tolerance', 'control_overdue_tolerance'}:
+        if field in {
+                'control_price_tolerance', 'control_overdue_tolerance',
+                'deposit_reminder_delay', 'deposit_reminder_template'}:
             return pool.get('sale.configuration.order_control')
         return super().multivalue_model(field)
 
@@ -78,6 +95,11 @@ class Configuration(metaclass=PoolMeta):
     def default_control_price_tolerance(cls, **pattern):
         return cls.multivalue_model(
             'control_price_tolerance').default_control_price_tolerance()
+
+    @classmethod
+    def default_deposit_reminder_delay(cls, **pattern):
+        return cls.multivalue_model(
+            'deposit_reminder_delay').default_deposit_reminder_delay()
 
 
 class ConfigurationOrderControl(ModelSQL, CompanyValueMixin):
@@ -88,6 +110,14 @@ class ConfigurationOrderControl(ModelSQL, CompanyValueMixin):
         "Price Tolerance", digits=(16, 4))
     control_overdue_tolerance = fields.Numeric(
         "Overdue Tolerance", digits=(16, 2))
+    deposit_reminder_delay = fields.Integer("Deposit Reminder Delay")
+    deposit_reminder_template = fields.Many2One(
+        'ir.email.template', "Deposit Reminder E-mail",
+        domain=[('model.name', '=', 'sale.sale')])
+
+    @classmethod
+    def default_deposit_reminder_delay(cls):
+        return 7
 
     @classmethod
     def default_control_price_tolerance(cls):
@@ -960,19 +990,8 @@ class Sale(metaclass=PoolMeta):
     @classmethod
     def _notify_refusal(cls, control):
         "Notify the salesperson of the sale that its confirmation is refused"
-        pool = Pool()
-        User = pool.get('res.user')
         sale = control.sale
-        users = set()
-        if sale.quoted_by:
-            users.update(User.search([
-                        ('employees', '=', sale.quoted_by.id),
-                        ]))
-        if not users and sale.create_uid:
-            users.add(sale.create_uid)
-        for user in users:
-            if user.id == 0:
-                continue
+        for user in sale.salesperson_users:
             cls.notify_user(
                 [sale], 'tryton-warning',
                 gettext('sale_chain.msg_control_refused_label',

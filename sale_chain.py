@@ -465,6 +465,20 @@ class Sale(ChainMixin, metaclass=PoolMeta):
                 dates.add(date)
         return sorted(dates)
 
+    @property
+    def salesperson_users(self):
+        "The users to notify about the sale: its salesperson or its author"
+        pool = Pool()
+        User = pool.get('res.user')
+        users = set()
+        if self.quoted_by:
+            users.update(User.search([
+                        ('employees', '=', self.quoted_by.id),
+                        ]))
+        if not users and self.create_uid and self.create_uid.id:
+            users.add(self.create_uid)
+        return sorted(users, key=lambda u: u.id)
+
     @classmethod
     def record_acknowledgment_sent(cls, sales):
         "Record that the acknowledgment of sales was sent"

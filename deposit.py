@@ -1,0 +1,129 @@
+# This file is part of sale_chain.  The COPYRIGHT file at the top level of
+# this repository contains the full copyright notices and license terms.
+"""The deposit gate: sale_advance_payment blocks the shipments until the
+deposit is paid; the sale shows that it awaits its deposit and a daily job
+reminds the salesperson (and the customer) of unpaid deposits."""
+import datetime as dt
+
+from trytond.i18n import gettext
+from trytond.model import fields
+from trytond.pool import Pool, PoolMeta
+from trytond.transaction import Transaction
+
+DEPOSIT_STATES = [
+    ('none', "No Deposit"),
+    ('awaiting', "Awaiting Deposit"),
+    ('paid', "Deposit Paid"),
+    ]
+
+
+class Sale(metaclass=PoolMeta):
+    __name__ = 'sale.sale'
+
+    deposit_state = fields.Function(fields.Selection(
+            DEPOSIT_STATES, "Deposit State",
+            help="Whether the order waits for its deposit: nothing ships "
+            "before it is paid."),
+        'get_deposit_state')
+    deposit_reminded_at = fields.DateTime(
+        "Deposit Reminded at", readonly=True,
+        help="When the unpaid deposit was last reminded.")
+    deposit_reminder_count = fields.Integer(
+        "Deposit Reminders", readonly=True)
+
+    @classmethod
+    def default_deposit_reminder_count(cls):
+        return 0
+
+    @classmethod
+    def copy(cls, sales, default=None):
+        default = default.copy() if default is not None else {}
+        default.setdefault('deposit_reminded_at')
+        default.setdefault('deposit_reminder_count')
+        return super().copy(sales, default=default)
+
+    def get_deposit_state(self, name):
+        lines = self.advance_payment_lines
+        if not lines:
+            return 'none'
+        if all(l.completed for l in lines):
+            return 'paid'
+        return 'awaiting'
+
+    @classmethod
+    def remind_unpaid_deposits(cls, date=None):
+        """Remind the salesperson, and the customer when a template is
+        configured, of the deposits unpaid after the configured delay"""
+        pool = Pool()
+        Date = pool.get('ir.date')
+        Configuration = pool.get('sale.configuration')
+        Email = pool.get('ir.email')
+        Lang = pool.get('ir.lang')
+        config = Configuration(1)
+        if date is None:
+            date = Date.today()
+        company = Transaction().context.get('company')
+        delay = config.get_multivalue(
+            'deposit_reminder_delay', company=company)
+        if delay is None:
+            return
+        template = config.get_multivalue(
+            'deposit_reminder_template', company=company)
+        domain = [
+            ('state', 'in', ['confirmed', 'processing']),
+            ('advance_payment_lines', '!=', None),
+            ]
+        if company:
+            domain.append(('company', '=', company))
+        to_remind = []
+        for sale in cls.search(domain):
+            if sale.deposit_state != 'awaiting':
+                continue
+            invoices = [i for i in sale.advance_payment_invoices
+                if i.state == 'posted'
+                and i.invoice_date
+                and i.invoice_date + dt.timedelta(days=delay) <= date]
+            if invoices:
+                to_remind.append((sale, invoices))
+        now = dt.datetime.now().replace(microsecond=0)
+        for sale, invoices in to_remind:
+            amount = Lang.get().currency(
+                sum(i.amount_to_pay for i in invoices), sale.currency)
+            description = gettext(
+                'sale_chain.msg_deposit_reminder_description',
+                sale=sale.rec_name, party=sale.party.rec_name,
+                invoices=', '.join(i.rec_name for i in invoices),
+                amount=amount)
+            for user in sale.salesperson_users:
+                cls.notify_user(
+                    [sale], 'tryton-notification',
+                    gettext('sale_chain.msg_deposit_reminder_label',
+                        sale=sale.rec_name),
+                    description=description, user=user.id)
+            if template:
+                values = template.get(sale)
+                if values.get('to'):
+                    Email.send(
+                        to=', '.join(values['to']),
+                        cc=', '.join(values.get('cc', [])),
+                        bcc=', '.join(values.get('bcc', [])),
+                        subject=values.get('subject', ''),
+                        body=values.get('body', ''),
+                        record=[cls.__name__, sale.id],
+                        reports=[r.id for r in template.reports])
+            cls.write([sale], {
+                    'deposit_reminded_at': now,
+                    'deposit_reminder_count': (
+                        sale.deposit_reminder_count or 0) + 1,
+                    })
+        return [s for s, _ in to_remind]
+
+
+class Cron(metaclass=PoolMeta):
+    __name__ = 'ir.cron'
+
+    @classmethod
+    def __setup__(cls):
+        super().__setup__()
+        cls.method.selection.append(
+            ('sale.sale|remind_unpaid_deposits', "Remind Unpaid Deposits"))
