@@ -25,6 +25,14 @@ RESULTS = [
     ('warning', "Warning"),
     ('blocking', "Blocking"),
     ]
+CHECKS = [
+    ('solvency', "Solvency"),
+    ('receivables', "Receivables"),
+    ('conditions', "Special Conditions"),
+    ('references_prices', "References and Prices"),
+    ('stock', "Stock"),
+    ('deposit', "Deposit"),
+    ]
 CONTROL_STATES = [
     ('passed', "Passed"),
     ('warning', "Passed with Warnings"),
@@ -743,7 +751,8 @@ class ControlLine(ModelSQL, ModelView):
         'sale.control', "Control", required=True, readonly=True,
         ondelete='CASCADE')
     sequence = fields.Integer("Sequence", readonly=True)
-    check = fields.Selection('get_checks', "Check", readonly=True)
+    # Another module adds its check to this selection in __setup__
+    check = fields.Selection(CHECKS, "Check", readonly=True)
     result = fields.Selection(RESULTS, "Result", readonly=True)
     message = fields.Text("Message", readonly=True)
     figures = fields.Text("Figures", readonly=True)
@@ -759,17 +768,6 @@ class ControlLine(ModelSQL, ModelView):
         cls.__access__.add('control')
         cls._order = [
             ('control', 'DESC'), ('sequence', 'ASC'), ('id', 'ASC')]
-
-    @classmethod
-    def get_checks(cls):
-        return [
-            ('solvency', "Solvency"),
-            ('receivables', "Receivables"),
-            ('conditions', "Special Conditions"),
-            ('references_prices', "References and Prices"),
-            ('stock', "Stock"),
-            ('deposit', "Deposit"),
-            ]
 
     @classmethod
     def check_modification(cls, mode, lines, values=None, external=False):

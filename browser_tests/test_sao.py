@@ -74,13 +74,6 @@ class SaoTestCase(unittest.TestCase):
 
         cls.playwright = sync_playwright().start()
         cls.addClassCleanup(cls.playwright.stop)
-        cls.profile = tempfile.mkdtemp(prefix='sao-profile-')
-        cls.addClassCleanup(shutil.rmtree, cls.profile, True)
-        cls.browser = cls.playwright.chromium.launch_persistent_context(
-            user_data_dir=cls.profile, executable_path=CHROMIUM,
-            headless=True, args=CHROMIUM_ARGS,
-            viewport={'width': 1400, 'height': 900}, locale='fr-FR')
-        cls.addClassCleanup(cls.browser.close)
 
     @classmethod
     def stop_server(cls):
@@ -90,6 +83,14 @@ class SaoTestCase(unittest.TestCase):
         cls.log.close()
 
     def setUp(self):
+        # A new profile per test: sao keeps its session in the browser
+        profile = tempfile.mkdtemp(prefix='sao-profile-')
+        self.addCleanup(shutil.rmtree, profile, True)
+        self.browser = self.playwright.chromium.launch_persistent_context(
+            user_data_dir=profile, executable_path=CHROMIUM,
+            headless=True, args=CHROMIUM_ARGS,
+            viewport={'width': 1400, 'height': 900}, locale='fr-FR')
+        self.addCleanup(self.browser.close)
         self.page = self.browser.new_page()
         self.page.set_default_timeout(20000)
         self.errors = []
@@ -157,7 +158,7 @@ class SaoTestCase(unittest.TestCase):
         tab = self.active_tab()
         tab.locator('table.tree').first.wait_for()
         # The filter tab shows a count badge beside its name
-        tab.locator('a').filter(
+        tab.locator('a:visible').filter(
             has_text=re.compile(r'^\s*En traitement')).first.click()
         row = tab.locator('table.tree tbody tr').filter(
             has_text='Moreau Rénovation')
@@ -230,3 +231,89 @@ class SaoTestCase(unittest.TestCase):
                 sale_number in t for t in bl_chain.all_inner_texts()))
         self.screenshot('05-delivery-note-chain')
         self.assertEqual(self.errors, [])
+
+    def open_sale(self, filter_tab, party):
+        "Open the sale of party from the filter tab of the sales"
+        self.open_menu('Ventes', 'Ventes')
+        tab = self.active_tab()
+        tab.locator('table.tree').first.wait_for()
+        tab.locator('a:visible').filter(
+            has_text=re.compile(r'^\s*%s' % filter_tab)).first.click()
+        row = tab.locator('table.tree tbody tr').filter(has_text=party)
+        row.first.wait_for()
+        self.assertEqual(row.count(), 1)
+        row.first.locator('td').filter(has_text='€').first.dblclick()
+        number = self.active_tab().locator('input[name="number"]').first
+        number.wait_for()
+        return number.input_value()
+
+    def test_control_override_confirm(self):
+        "Control a blocked quotation, override it and confirm the order"
+        from playwright.sync_api import expect
+        page = self.page
+        self.login()
+        self.open_sale('Devis', 'Agencement Girard')
+        self.active_tab().get_by_role(
+            'button', name='Contrôler la commande').click()
+
+        dialog = page.locator('.wizard-dialog:visible')
+        dialog.wait_for()
+        state = dialog.locator('select[name="state"]')
+        expect(state).to_have_count(1)
+        self.assertEqual(
+            state.evaluate('e => e.options[e.selectedIndex].text'),
+            'Bloqué')
+        checks = dialog.locator('table.tree tbody tr')
+        checks.first.wait_for()
+        texts = checks.all_inner_texts()
+        self.assertTrue(any(
+                'Solvabilité' in t and 'Bloquant' in t for t in texts),
+            texts)
+        self.screenshot('10-control-blocked')
+
+        # The administrator is in the override group
+        dialog.locator('.modal-footer').get_by_role(
+            'button', name='Déroger').click()
+        reason = dialog.locator('input[name="reason"]').first
+        reason.wait_for()
+        reason.fill('DIR')
+        reason.press('Tab')
+        # sao opens its search window on the reasons
+        search = page.locator('.modal-dialog:visible').filter(
+            has_text='Accord de la direction').last
+        search.locator('tr').filter(
+            has_text='Accord de la direction').first.dblclick()
+        expect(reason).to_have_value(re.compile('DIR'))
+        dialog.locator('textarea[name="text"]').fill(
+            "Commande validée par la direction malgré l'assureur-crédit.")
+        self.screenshot('11-control-override')
+        dialog.locator('.modal-footer').get_by_role(
+            'button', name='Déroger').click()
+        expect(dialog.locator('select[name="state"]')).to_have_count(1)
+        page.wait_for_function(
+            """() => {
+                const s = document.querySelector(
+                    '.wizard-dialog select[name="state"]');
+                return s && s.selectedIndex >= 0
+                    && s.options[s.selectedIndex].text == 'Dérogé';
+            }""")
+        self.screenshot('12-control-overridden')
+        dialog.locator('.modal-footer').get_by_role(
+            'button', name='Confirmer la commande').click()
+        dialog.wait_for(state='hidden')
+
+        # The order is confirmed and its control stored
+        state = self.active_tab().locator('select[name="state"]').first
+        page.wait_for_function(
+            """() => {
+                const s = document.querySelector(
+                    '#tabcontent .tab-pane.active select[name="state"]');
+                return s && s.selectedIndex >= 0
+                    && s.options[s.selectedIndex].text != 'Devis';
+            }""")
+        self.assertIn(
+            state.evaluate('e => e.options[e.selectedIndex].text'),
+            {'Confirmée', 'En traitement'})
+        self.screenshot('13-order-confirmed')
+        self.assertEqual(self.errors, [])
+

@@ -863,9 +863,61 @@ def main():
                 pay.execute('choice')
     log(f"{credit_notes} credit notes, payments")
 
+    create_control_data(parties, terms, deposit_term, today)
+    log("solvency assessments and customer conditions")
+
     close_config_wizard()
     summary(config)
     log("done")
+
+
+# The solvency of the customers, recorded after the orders of the past so
+# that the quotations meet each outcome of the order control
+SOLVENCY = {
+    'girard': ('blocked', 'insurer',
+        "Garantie de l'assureur-crédit retirée : procédure collective "
+        "ouverte."),
+    'fontaine': ('watch', 'banque_de_france',
+        "Cotation dégradée, à surveiller."),
+    'lambert': ('prepayment', 'internal',
+        "Nouveau client, paiement d'avance jusqu'à la troisième commande."),
+    }
+
+
+def create_control_data(parties, terms, deposit_term, today):
+    "Record what the order control checks: solvency and conditions"
+    Solvency = Model.get('party.solvency')
+    Condition = Model.get('sale.customer.condition')
+    assessments = []
+    for key, party in parties.items():
+        status, source, note = SOLVENCY.get(
+            key, ('sound', 'internal', "Analyse du bilan et des paiements."))
+        assessments.append(Solvency(
+                party=party, date=today - dt.timedelta(days=30),
+                status=status, source=source, note=note,
+                valid_until=today + dt.timedelta(days=335)))
+    Solvency.save(assessments)
+
+    # Special conditions: a volume customer with a discount and an
+    # early-payment discount; another one must pay a deposit
+    condition = Condition(party=parties['dupont'])
+    condition.start_date = today.replace(month=1, day=1)
+    condition.discount_rate = D('0.08')
+    condition.volume_rebate_rate = D('0.02')
+    condition.volume_rebate_threshold = D('50000')
+    condition.early_payment_discount = 'granted'
+    condition.early_payment_discount_rate = D('0.01')
+    condition.early_payment_discount_days = 10
+    condition.payment_term = terms['30j']
+    condition.credit_limit_amount = D('20000')
+    condition.delivery_terms = "Franco de port dès 300 € HT"
+    condition.save()
+    if deposit_term:
+        condition = Condition(party=parties['rousseau'])
+        condition.start_date = today - dt.timedelta(days=10)
+        condition.deposit_required = True
+        condition.advance_payment_term = deposit_term
+        condition.save()
 
 
 def summary(config):

@@ -11,12 +11,16 @@ LOCALE = os.path.join(os.path.dirname(os.path.dirname(__file__)), 'locale')
 
 
 def po_entries(content):
-    "Return {(msgctxt, msgid): msgstr} of a PO file content"
+    """Return {(msgctxt, msgid): msgstr} of a PO file content
+    with no msgstr for fuzzy entries: Tryton ignores them"""
     entries = {}
     for block in re.split(r'\n\s*\n', content):
         values = {}
         key = None
+        fuzzy = False
         for line in block.splitlines():
+            if line.startswith('#,') and 'fuzzy' in line:
+                fuzzy = True
             match = re.match(r'^(msgctxt|msgid|msgstr) "(.*)"$', line)
             if match:
                 key = match.group(1)
@@ -24,8 +28,8 @@ def po_entries(content):
             elif line.startswith('"') and key:
                 values[key] += line[1:-1]
         if values.get('msgid'):
-            entries[values.get('msgctxt'), values['msgid']] = values.get(
-                'msgstr', '')
+            entries[values.get('msgctxt'), values['msgid']] = (
+                '' if fuzzy else values.get('msgstr', ''))
     return entries
 
 
