@@ -130,7 +130,8 @@ class SaoTestCase(unittest.TestCase):
             '.ask-dialog input#ask-dialog-entry[type=password]')
         password.fill(PASSWORD)
         page.locator('.ask-dialog .modal-footer button.btn-primary').click()
-        page.locator('#menu').get_by_text('Ventes', exact=True).first.wait_for()
+        menu = page.locator('#menu')
+        menu.get_by_text('Ventes', exact=True).first.wait_for()
 
     def open_menu(self, *names):
         "Open the menu entry at the path of names"
@@ -316,4 +317,3 @@ class SaoTestCase(unittest.TestCase):
             {'Confirmée', 'En traitement'})
         self.screenshot('13-order-confirmed')
         self.assertEqual(self.errors, [])
-
