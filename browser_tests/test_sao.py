@@ -171,7 +171,8 @@ class SaoTestCase(unittest.TestCase):
         form = self.active_tab().locator('.form').first
         form.wait_for()
         number = form.locator('input[name="number"]').first
-        self.assertTrue(number.input_value())
+        # The form shows its fields before their values
+        expect(number).to_have_value(re.compile(r'\S'))
         sale_number = number.input_value()
 
         # Reception: how, from whom and when the order came in
@@ -188,7 +189,7 @@ class SaoTestCase(unittest.TestCase):
             document.evaluate('e => e.options[e.selectedIndex].text'),
             'Bon de commande préétabli')
         received = reception.locator('input[name="received_at"]').first
-        self.assertTrue(received.input_value())
+        expect(received).to_have_value(re.compile(r'\S'))
         self.screenshot('02-sale-reception')
 
         # The document chain: the order and its delivery notes
@@ -244,8 +245,9 @@ class SaoTestCase(unittest.TestCase):
         row.first.wait_for()
         self.assertEqual(row.count(), 1)
         row.first.locator('td').filter(has_text='€').first.dblclick()
+        from playwright.sync_api import expect
         number = self.active_tab().locator('input[name="number"]').first
-        number.wait_for()
+        expect(number).to_have_value(re.compile(r'\S'))
         return number.input_value()
 
     def test_control_override_confirm(self):
