@@ -43,6 +43,13 @@ ORIGINS = [
     ('wizard', "Control Wizard"),
     ('confirm', "Confirmation"),
     ]
+# The result and message of the solvency check by assessment status;
+# prepayment is fine when the order is paid upfront
+SOLVENCY_RESULTS = {
+    'blocked': ('blocking', 'msg_control_solvency_blocked'),
+    'prepayment': ('blocking', 'msg_control_solvency_prepayment'),
+    'watch': ('warning', 'msg_control_solvency_watch'),
+    }
 # Controls which let the order be confirmed
 VALID_STATES = {'passed', 'warning', 'overridden'}
 
@@ -544,32 +551,16 @@ class Control(ModelSQL, ModelView):
                     'status': status,
                     'date': lang.strftime(assessment.date),
                     }
-                if assessment.status == 'blocked':
-                    results[sale.id] = cls._line(
-                        'blocking', gettext(
-                            'sale_chain.msg_control_solvency_blocked',
-                            **values), figures)
-                elif assessment.status == 'prepayment':
-                    if cls.paid_upfront(sale):
-                        results[sale.id] = cls._line(
-                            'ok', gettext(
-                                'sale_chain.msg_control_solvency_upfront',
-                                **values), figures)
-                    else:
-                        results[sale.id] = cls._line(
-                            'blocking', gettext(
-                                'sale_chain.msg_control_solvency_prepayment',
-                                **values), figures)
-                elif assessment.status == 'watch':
-                    results[sale.id] = cls._line(
-                        'warning', gettext(
-                            'sale_chain.msg_control_solvency_watch',
-                            **values), figures)
+                if (assessment.status == 'prepayment'
+                        and cls.paid_upfront(sale)):
+                    result, message = 'ok', 'msg_control_solvency_upfront'
                 else:
-                    results[sale.id] = cls._line(
-                        'ok', gettext(
-                            'sale_chain.msg_control_solvency_ok',
-                            **values), figures)
+                    result, message = SOLVENCY_RESULTS.get(
+                        assessment.status,
+                        ('ok', 'msg_control_solvency_ok'))
+                results[sale.id] = cls._line(
+                    result, gettext('sale_chain.' + message, **values),
+                    figures)
         return results
 
     @classmethod

@@ -491,26 +491,6 @@ class Sale(ChainMixin, metaclass=PoolMeta):
                 })
 
 
-class SaleLine(metaclass=PoolMeta):
-    __name__ = 'sale.line'
-
-    @property
-    def delivered_quantity(self):
-        "The quantity delivered of the line in the line's unit"
-        pool = Pool()
-        Uom = pool.get('product.uom')
-        quantity = 0
-        for move in self.moves:
-            if move.state != 'done':
-                continue
-            qty = Uom.compute_qty(move.unit, move.quantity, self.unit)
-            if move.to_location.type == 'customer':
-                quantity += qty
-            elif move.from_location.type == 'customer':
-                quantity -= qty
-        return quantity
-
-
 class Email(metaclass=PoolMeta):
     __name__ = 'ir.email'
 
