@@ -82,6 +82,10 @@ class Configuration(metaclass=PoolMeta):
             help="The overdue receivable amount above which the order "
             "control blocks.\nLeave empty to only warn."))
 
+    control_cash_payment_term = fields.MultiValue(fields.Many2One(
+            'account.invoice.payment_term', "Cash Payment Term",
+            help="The payment term the order control puts on an order "
+            "when a customer must pay cash."))
     deposit_reminder_delay = fields.MultiValue(fields.Integer(
             "Deposit Reminder Delay",
             domain=['OR',
@@ -102,6 +106,7 @@ class Configuration(metaclass=PoolMeta):
         pool = Pool()
         if field in {
                 'control_price_tolerance', 'control_overdue_tolerance',
+                'control_cash_payment_term',
                 'deposit_reminder_delay', 'deposit_reminder_template'}:
             return pool.get('sale.configuration.order_control')
         return super().multivalue_model(field)
@@ -125,6 +130,8 @@ class ConfigurationOrderControl(ModelSQL, CompanyValueMixin):
         "Price Tolerance", digits=(16, 4))
     control_overdue_tolerance = fields.Numeric(
         "Overdue Tolerance", digits=(16, 2))
+    control_cash_payment_term = fields.Many2One(
+        'account.invoice.payment_term', "Cash Payment Term")
     deposit_reminder_delay = fields.Integer("Deposit Reminder Delay")
     deposit_reminder_template = fields.Many2One(
         'ir.email.template', "Deposit Reminder E-mail",
@@ -712,10 +719,19 @@ class Control(ModelSQL, ModelView):
         Sale = pool.get('sale.sale')
         Lang = pool.get('ir.lang')
         conditions = Sale.get_customer_conditions(sales)
+        lang = Lang.get()
         results = {}
         for sale in sales:
             required = cls.deposit_required(sale, conditions.get(sale.id))
-            if not required:
+            total = sale.total_amount or 0
+            if sale.deposit_amount > max(total, 0):
+                results[sale.id] = cls._line(
+                    'blocking', gettext(
+                        'sale_chain.msg_control_deposit_above_total',
+                        amount=lang.currency(
+                            sale.deposit_amount, sale.currency),
+                        total=lang.currency(total, sale.currency)))
+            elif not required:
                 results[sale.id] = cls._line(
                     'ok', gettext('sale_chain.msg_control_deposit_none'))
             elif sale.advance_payment_term != required:
@@ -724,8 +740,7 @@ class Control(ModelSQL, ModelView):
                         'sale_chain.msg_control_deposit_missing',
                         term=required.rec_name))
             else:
-                amount = Lang.get().currency(
-                    sale.deposit_amount, sale.currency)
+                amount = lang.currency(sale.deposit_amount, sale.currency)
                 results[sale.id] = cls._line(
                     'ok', gettext(
                         'sale_chain.msg_control_deposit_ok',
@@ -752,6 +767,12 @@ class ControlLine(ModelSQL, ModelView):
     override_text = fields.Text("Override Explanation", readonly=True)
     overridden_by = fields.Many2One('res.user', "Overridden by", readonly=True)
     overridden_at = fields.DateTime("Overridden at", readonly=True)
+    action_note = fields.Text(
+        "Action Taken", readonly=True,
+        help="What was done about the check from the control: "
+        "customer reminded, informed, cash payment required.")
+    action_by = fields.Many2One('res.user', "Action by", readonly=True)
+    action_at = fields.DateTime("Action at", readonly=True)
 
     @classmethod
     def __setup__(cls):
@@ -770,6 +791,17 @@ class ControlLine(ModelSQL, ModelView):
         if (mode == 'write'
                 and not Transaction().context.get('_sale_control_update')):
             raise AccessError(gettext('sale_chain.msg_control_modify'))
+
+    @classmethod
+    def record_action(cls, lines, note):
+        "Record on the lines what was done about them"
+        transaction = Transaction()
+        with transaction.set_context(_sale_control_update=True):
+            cls.write(list(lines), {
+                    'action_note': note,
+                    'action_by': transaction.user or None,
+                    'action_at': dt.datetime.now(),
+                    })
 
     @classmethod
     def override(cls, lines, reason, text):
@@ -820,6 +852,14 @@ class Sale(metaclass=PoolMeta):
                 ('outdated', "Outdated"),
                 ] + CONTROL_STATES, "Control State"),
         'get_control_state')
+    stock_shortage = fields.Text(
+        "Stock Shortage", readonly=True,
+        help="The shortage the customer was informed of.\n"
+        "The order acknowledgment prints it.")
+    shortage_informed_at = fields.DateTime(
+        "Shortage Informed at", readonly=True)
+    shortage_informed_by = fields.Many2One(
+        'res.user', "Shortage Informed by", readonly=True)
 
     @classmethod
     def __setup__(cls):
@@ -836,6 +876,9 @@ class Sale(metaclass=PoolMeta):
         default = default.copy() if default is not None else {}
         default.setdefault('controls', None)
         default.setdefault('current_control', None)
+        default.setdefault('stock_shortage', None)
+        default.setdefault('shortage_informed_at', None)
+        default.setdefault('shortage_informed_by', None)
         return super().copy(sales, default=default)
 
     @classmethod
@@ -890,6 +933,97 @@ class Sale(metaclass=PoolMeta):
     def has_valid_control(self):
         return self.control_state in VALID_STATES
 
+    def current_check(self, check):
+        "Return the line of check in the current control or None"
+        if self.current_control:
+            for line in self.current_control.lines:
+                if line.check == check:
+                    return line
+
+    @classmethod
+    def remind_overdue_receivables(cls, sales):
+        """Create the dunnings of the overdue receivables of the customers
+        and record it on the receivables check of the sales"""
+        pool = Pool()
+        Party = pool.get('party.party')
+        Control = pool.get('sale.control')
+        ControlLine = pool.get('sale.control.line')
+        Lang = pool.get('ir.lang')
+        for sale in sales:
+            party = Control._customer(sale)
+            date = Control._control_date(sale)
+            # The dunnings belong to accounting but reminding is a sales
+            # administration task
+            with without_check_access():
+                dunnings = Party.remind_overdue([party], sale.company, date)
+            if dunnings:
+                amount = sum(d.amount or 0 for d in dunnings)
+                note = gettext('sale_chain.msg_remind_done',
+                    count=len(dunnings), party=party.rec_name,
+                    amount=Lang.get().currency(
+                        amount, sale.company.currency))
+            else:
+                note = gettext('sale_chain.msg_remind_nothing',
+                    party=party.rec_name)
+            line = sale.current_check('receivables')
+            if line:
+                ControlLine.record_action([line], note)
+
+    @classmethod
+    def inform_shortage(cls, sales):
+        """Record that the customers were informed of the shortage the
+        current control found, for the acknowledgment to print it"""
+        pool = Pool()
+        ControlLine = pool.get('sale.control.line')
+        now = dt.datetime.now().replace(microsecond=0)
+        user = Transaction().user or None
+        for sale in sales:
+            line = sale.current_check('stock')
+            if not line or line.result != 'warning':
+                raise AccessError(gettext(
+                        'sale_chain.msg_inform_no_shortage',
+                        sale=sale.rec_name))
+            cls.write([sale], {
+                    'stock_shortage': line.message,
+                    'shortage_informed_at': now,
+                    'shortage_informed_by': user,
+                    })
+            ControlLine.record_action(
+                [line], gettext('sale_chain.msg_inform_done'))
+
+    @classmethod
+    def require_cash_payment(cls, sales):
+        """Put the cash payment term of the configuration on the sales,
+        the way out of a solvency that requires prepayment"""
+        pool = Pool()
+        Configuration = pool.get('sale.configuration')
+        ControlLine = pool.get('sale.control.line')
+        config = Configuration(1)
+        for sale in sales:
+            term = config.get_multivalue(
+                'control_cash_payment_term', company=sale.company.id)
+            if not term:
+                raise AccessError(gettext(
+                        'sale_chain.msg_cash_term_missing'))
+            line = sale.current_check('solvency')
+            note = gettext('sale_chain.msg_cash_done',
+                old=sale.payment_term.rec_name if sale.payment_term else '',
+                term=term.rec_name)
+            cls.write([sale], {'payment_term': term.id})
+            if line:
+                ControlLine.record_action([line], note)
+
+    @classmethod
+    def cancel_from_control(cls, sales):
+        "Cancel the sales and record it on their blocking checks"
+        pool = Pool()
+        ControlLine = pool.get('sale.control.line')
+        lines = [l for s in sales if s.current_control
+            for l in s.current_control.lines if l.result == 'blocking']
+        cls.cancel(sales)
+        ControlLine.record_action(
+            lines, gettext('sale_chain.msg_cancel_done'))
+
     @classmethod
     @ModelView.button_action('sale_chain.wizard_control')
     def control(cls, sales):
@@ -900,9 +1034,15 @@ class Sale(metaclass=PoolMeta):
     @Workflow.transition('draft')
     def draft(cls, sales):
         super().draft(sales)
-        # A sale back to draft must be controlled again
+        # A sale back to draft must be controlled again, and a shortage
+        # informed of must be found again by the new control
         with Transaction().set_context(_sale_control_update=True):
-            cls.write(sales, {'current_control': None})
+            cls.write(sales, {
+                    'current_control': None,
+                    'stock_shortage': None,
+                    'shortage_informed_at': None,
+                    'shortage_informed_by': None,
+                    })
 
     @classmethod
     @ModelView.button
@@ -999,6 +1139,9 @@ class ControlStart(ModelView):
     lines = fields.One2Many(
         'sale.control.line', None, "Checks", readonly=True)
     can_override = fields.Boolean("Can Override", readonly=True)
+    can_remind = fields.Boolean("Can Remind", readonly=True)
+    can_inform = fields.Boolean("Can Inform", readonly=True)
+    can_pay_cash = fields.Boolean("Can Pay Cash", readonly=True)
 
 
 class ControlOverride(ModelView):
@@ -1018,6 +1161,22 @@ class RunControl(Wizard):
         'sale.control.run.start',
         'sale_chain.control_run_start_view_form', [
             Button("Cancel", 'end', 'tryton-cancel'),
+            Button("Remind the Customer", 'remind', 'tryton-email',
+                states={
+                    'invisible': ~Eval('can_remind', False),
+                    }),
+            Button("Inform the Customer", 'inform', 'tryton-info',
+                states={
+                    'invisible': ~Eval('can_inform', False),
+                    }),
+            Button("Require Cash Payment", 'cash', 'tryton-currency',
+                states={
+                    'invisible': ~Eval('can_pay_cash', False),
+                    }),
+            Button("Cancel the Order", 'cancel_sale', 'tryton-delete',
+                states={
+                    'invisible': Eval('state') != 'blocked',
+                    }),
             Button("Override", 'override', 'tryton-forward',
                 states={
                     'invisible': ((Eval('state') != 'blocked')
@@ -1037,6 +1196,10 @@ class RunControl(Wizard):
             ])
     do_override = StateTransition()
     confirm = StateTransition()
+    remind = StateTransition()
+    inform = StateTransition()
+    cash = StateTransition()
+    cancel_sale = StateTransition()
 
     def transition_start(self):
         pool = Pool()
@@ -1066,7 +1229,68 @@ class RunControl(Wizard):
             'state': control.state,
             'lines': [l.id for l in control.lines],
             'can_override': group in User.get_groups(),
+            'can_remind': self._can_remind(sale),
+            'can_inform': self._can_inform(sale),
+            'can_pay_cash': self._can_pay_cash(sale),
             }
+
+    @classmethod
+    def _can_remind(cls, sale):
+        pool = Pool()
+        Party = pool.get('party.party')
+        Control = pool.get('sale.control')
+        line = sale.current_check('receivables')
+        if not line or line.result == 'ok' or line.action_note:
+            return False
+        with without_check_access():
+            return bool(Party.get_overdue_to_remind(
+                    [Control._customer(sale)], sale.company,
+                    Control._control_date(sale)))
+
+    @classmethod
+    def _can_inform(cls, sale):
+        line = sale.current_check('stock')
+        return bool(line and line.result == 'warning'
+            and not line.action_note)
+
+    @classmethod
+    def _can_pay_cash(cls, sale):
+        pool = Pool()
+        Solvency = pool.get('party.solvency')
+        Control = pool.get('sale.control')
+        line = sale.current_check('solvency')
+        if not line or line.result != 'blocking':
+            return False
+        party = Control._customer(sale)
+        assessment = Solvency.get_current(
+            [party], sale.company, Control._control_date(sale))[party.id]
+        # Paying cash is no way out for a blocked customer
+        return bool(assessment and assessment.status == 'prepayment')
+
+    def transition_remind(self):
+        pool = Pool()
+        Sale = pool.get('sale.sale')
+        Sale.remind_overdue_receivables([Sale(self.record.id)])
+        return 'result'
+
+    def transition_inform(self):
+        pool = Pool()
+        Sale = pool.get('sale.sale')
+        Sale.inform_shortage([Sale(self.record.id)])
+        return 'result'
+
+    def transition_cash(self):
+        pool = Pool()
+        Sale = pool.get('sale.sale')
+        Sale.require_cash_payment([Sale(self.record.id)])
+        # The new payment term is controlled again
+        return 'start'
+
+    def transition_cancel_sale(self):
+        pool = Pool()
+        Sale = pool.get('sale.sale')
+        Sale.cancel_from_control([Sale(self.record.id)])
+        return 'end'
 
     def transition_do_override(self):
         pool = Pool()

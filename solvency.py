@@ -301,6 +301,45 @@ class Party(metaclass=PoolMeta):
         return result
 
     @classmethod
+    def get_overdue_to_remind(cls, parties, company, date):
+        "Return the overdue receivable lines of parties not dunned yet"
+        pool = Pool()
+        MoveLine = pool.get('account.move.line')
+        overdue = cls.get_overdue_receivables(parties, company, date)
+        lines = MoveLine.browse(
+            [i for v in overdue.values() for i in v['lines']])
+        # A payment or a line already dunned is not reminded again
+        return [l for l in lines
+            if l.debit - l.credit > 0 and not l.dunnings]
+
+    @classmethod
+    def remind_overdue(cls, parties, company, date):
+        """Create the dunnings of the overdue receivables of parties which
+        are not dunned yet and return them
+
+        Each line gets the level its procedure reaches at date, or the
+        first level: the user asks to remind the customer now."""
+        pool = Pool()
+        Dunning = pool.get('account.dunning')
+        dunnings = []
+        for line in cls.get_overdue_to_remind(parties, company, date):
+            procedure = line.dunning_procedure
+            if not procedure or not procedure.levels:
+                raise AccessError(gettext(
+                        'sale_chain.msg_remind_no_procedure',
+                        party=line.party.rec_name))
+            dunning = None
+            if line.maturity_date:
+                dunning = Dunning._get_dunning(line, date)
+            if not dunning:
+                dunning = Dunning(
+                    company=line.account.company, line=line,
+                    procedure=procedure, level=procedure.levels[0])
+            dunnings.append(dunning)
+        Dunning.save(dunnings)
+        return dunnings
+
+    @classmethod
     def _overdue_receivables_empty(cls):
         values = {b: Decimal(0) for b, _, _ in AGE_BUCKETS}
         values.update({

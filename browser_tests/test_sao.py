@@ -112,7 +112,8 @@ class SaoTestCase(unittest.TestCase):
         self.page.screenshot(path=path)
         return path
 
-    def login(self):
+    def login(self, login='admin'):
+        "Log in as login (the demo users share the admin's password)"
         page = self.page
         page.goto(URL)
         dialog = page.locator('.login-dialog')
@@ -124,7 +125,7 @@ class SaoTestCase(unittest.TestCase):
             database.select_option('demo')
         elif database.is_editable():
             database.fill('demo')
-        dialog.locator('input#login').fill('admin')
+        dialog.locator('input#login').fill(login)
         dialog.locator('button[type=submit]').click()
         password = page.locator(
             '.ask-dialog input#ask-dialog-entry[type=password]')
@@ -254,7 +255,8 @@ class SaoTestCase(unittest.TestCase):
         "Control a blocked quotation, override it and confirm the order"
         from playwright.sync_api import expect
         page = self.page
-        self.login()
+        # The sales manager of the demo is in the override group
+        self.login('direction')
         self.open_sale('Devis', 'Agencement Girard')
         self.active_tab().get_by_role(
             'button', name='Contrôler la commande').click()
@@ -274,7 +276,12 @@ class SaoTestCase(unittest.TestCase):
             texts)
         self.screenshot('10-control-blocked')
 
-        # The administrator is in the override group
+        # Blocked by solvency: cancelling is offered, paying cash is not
+        footer = dialog.locator('.modal-footer')
+        expect(footer.get_by_role(
+                'button', name='Annuler la commande')).to_be_visible()
+        expect(footer.get_by_role(
+                'button', name='Exiger le comptant')).to_be_hidden()
         dialog.locator('.modal-footer').get_by_role(
             'button', name='Déroger').click()
         reason = dialog.locator('input[name="reason"]').first

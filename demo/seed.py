@@ -18,12 +18,12 @@ already numbered one.
 """
 import argparse
 import datetime as dt
+import os
 import sys
 import time
 from collections import Counter
 from decimal import Decimal
 
-from dateutil.relativedelta import relativedelta
 from stdnum import luhn
 from stdnum.fr import siren as siren_mod
 from stdnum.fr import siret as siret_mod
@@ -102,7 +102,8 @@ PARTIES = [
         "rue des Forges", '71000', "Mâcon", 'ateliers@rousseau-metal.fr',
         '45jfm', False),
     ('girard', "Agencement Girard & Cie SNC", '60158834', '71',
-        "avenue Victor Hugo", '26000', "Valence", 'j.girard@agencement-girard.fr',
+        "avenue Victor Hugo", '26000', "Valence",
+        'j.girard@agencement-girard.fr',
         '30j', False),
     ('brico', "Brico Pro Chambéry SAS", '88120467', '250',
         "avenue du Grand Ariétaz", '73000', "Chambéry",
@@ -206,6 +207,15 @@ SALES = [
             ('SIL-TRANS-310', 48, 0)],
         channel='fax', source='prospect', document='order_form', received=1,
         terms="Franco de port"),
+    # Dupont has an overdue invoice and special conditions (the quotation
+    # predates them); Rousseau must pay a deposit the quotation lacks
+    dict(party='dupont', quote=1, lines=[('TIG-FIL-M10', 20, 0),
+            ('VIS-M6-100', 500, 0)],
+        channel='email', source='customer', document='order_form',
+        received=1, terms="Franco de port dès 300 € HT"),
+    dict(party='rousseau', quote=1, lines=[('BOU-INOX-M12', 40, 0)],
+        channel='phone', source='customer', document='message',
+        received=1, terms="Départ entrepôt"),
     # A lost quotation
     dict(party='fontaine', quote=50, cancel=True, lines=[
             ('POINTE-70', 60, 0)],
@@ -266,7 +276,7 @@ SALES = [
     dict(party='moreau', quote=24, order=21, lines=[('GANT-NIT-L', 20, 0),
             ('LUN-PROT', 30, 0), ('DISQ-INOX-125', 40, 0)],
         ship=[(19, {'GANT-NIT-L': 6, 'LUN-PROT': 30, 'DISQ-INOX-125': 40},
-                'done')],
+            'done')],
         channel='email', source='customer', document='order_form',
         received=21, terms="Franco de port",
         comment="Reliquat de gants à livrer dès réception fournisseur."),
@@ -414,7 +424,8 @@ def create_fiscalyears(company, today):
     FiscalYear = Model.get('account.fiscalyear')
     SequenceStrict = Model.get('ir.sequence.strict')
     SequenceType = Model.get('ir.sequence.type')
-    move_type = SequenceType(get_model_id('account', 'sequence_type_account_move'))
+    move_type = SequenceType(
+        get_model_id('account', 'sequence_type_account_move'))
     invoice_type = SequenceType(
         get_model_id('account_invoice', 'sequence_type_account_invoice'))
     years = []
@@ -478,7 +489,8 @@ def create_chart(company):
             ], order=[('code', 'ASC')])
     # 4191 Clients - Avances et acomptes reçus sur commandes
     accounts['deposit'] = next(
-        (a for a in deposit if a.code == '4191'), deposit[0] if deposit else None)
+        (a for a in deposit if a.code == '4191'),
+        deposit[0] if deposit else None)
     return accounts
 
 
@@ -550,7 +562,8 @@ def create_tax(company):
     Tax = Model.get('account.tax')
     tax, = Tax.find([
             ('company', '=', company.id),
-            ('template', '=', get_model_id('account_fr', 'tva_vente_biens_taux_normal')),
+            ('template', '=', get_model_id(
+                    'account_fr', 'tva_vente_biens_taux_normal')),
             ])
     return tax
 
@@ -865,6 +878,8 @@ def main():
 
     create_control_data(parties, terms, deposit_term, today)
     log("solvency assessments and customer conditions")
+    create_users(company, lang)
+    log("users adv, direction, compta")
 
     close_config_wizard()
     summary(config)
@@ -885,9 +900,32 @@ SOLVENCY = {
 
 
 def create_control_data(parties, terms, deposit_term, today):
-    "Record what the order control checks: solvency and conditions"
+    """Record what the order control checks and uses: solvency, conditions,
+    the dunning procedure and the cash payment term"""
     Solvency = Model.get('party.solvency')
     Condition = Model.get('sale.customer.condition')
+    Procedure = Model.get('account.dunning.procedure')
+    AccountConfig = Model.get('account.configuration')
+    SaleConfig = Model.get('sale.configuration')
+    Party = Model.get('party.party')
+
+    procedure = Procedure(name="Relances clients")
+    for sequence, days in enumerate([15, 30, 60], 1):
+        level = procedure.levels.new(sequence=sequence)
+        level.overdue = dt.timedelta(days=days)
+    procedure.save()
+    account_config = AccountConfig(1)
+    account_config.default_dunning_procedure = procedure
+    account_config.save()
+    customers = list(parties.values())
+    for party in customers:
+        party.dunning_procedure = procedure
+    Party.save(customers)
+
+    sale_config = SaleConfig(1)
+    sale_config.control_cash_payment_term = terms['comptant']
+    sale_config.save()
+
     assessments = []
     for key, party in parties.items():
         status, source, note = SOLVENCY.get(
@@ -918,6 +956,43 @@ def create_control_data(parties, terms, deposit_term, today):
         condition.deposit_required = True
         condition.advance_payment_term = deposit_term
         condition.save()
+
+
+# The demo users: login, name, groups (module, XML id); they share the
+# password of the administrator
+USERS = [
+    ('adv', "Claire Dubois (ADV)", [
+            ('sale', 'group_sale'), ('stock', 'group_stock')]),
+    ('direction', "Henri Lefort (Direction commerciale)", [
+            ('sale', 'group_sale'), ('sale', 'group_sale_admin'),
+            ('sale_chain', 'group_order_control_override')]),
+    ('compta', "Nathalie Roux (Comptabilité)", [
+            ('account', 'group_account'), ('sale', 'group_sale')]),
+    ]
+
+
+def create_users(company, lang):
+    "The sales administrator, the manager who overrides, the accountant"
+    User = Model.get('res.user')
+    Group = Model.get('res.group')
+    Employee = Model.get('company.employee')
+    Party = Model.get('party.party')
+    Company = Model.get('company.company')
+    password = os.environ.get('DEMO_PASSWORD', 'admin-demo')
+    for login, name, groups in USERS:
+        person = Party(name=name.split(' (')[0], lang=lang)
+        person.save()
+        employee = Employee(party=person, company=company)
+        employee.save()
+        user = User(name=name, login=login, password=password)
+        user.language = lang
+        user.groups.extend(
+            Group(get_model_id(m, g)) for m, g in groups)
+        user.companies.append(Company(company.id))
+        user.company = Company(company.id)
+        user.employees.append(employee)
+        user.employee = employee
+        user.save()
 
 
 def summary(config):
