@@ -1,8 +1,11 @@
 # This file is part of sale_chain.  The COPYRIGHT file at the top level of
 # this repository contains the full copyright notices and license terms.
+from sql import Null
+
 from trytond.model import fields
 from trytond.pool import PoolMeta
 from trytond.report import Report
+from trytond.transaction import Transaction
 
 LEGAL_FORMS = [
     (None, ""),
@@ -33,6 +36,58 @@ class Company(metaclass=PoolMeta):
     trade_register = fields.Char(
         "Trade Register",
         help='The registration with its court, e.g. "RCS Lyon".')
+    late_penalty_text = fields.Text(
+        "Late Payment Penalties",
+        help="The rate of the penalties for late payment printed on "
+        "invoices to businesses (at least three times the legal "
+        "interest rate).")
+    recovery_indemnity_text = fields.Text(
+        "Recovery Indemnity",
+        help="The flat indemnity for recovery costs printed on invoices "
+        "to businesses, never on invoices to consumers.")
+    no_early_payment_discount_text = fields.Text(
+        "No Early Payment Discount",
+        help="Printed on invoices when the customer has no early-payment "
+        "discount (escompte).")
+    vat_on_debits = fields.Boolean(
+        "VAT on Debits",
+        help="The company opted to pay VAT on debits: the invoices must "
+        "say so, and only then.")
+
+    @classmethod
+    def __register__(cls, module):
+        cursor = Transaction().connection.cursor()
+        table = cls.__table__()
+        super().__register__(module)
+        # Companies created before the module get the French defaults
+        for name in [
+                'late_penalty_text', 'recovery_indemnity_text',
+                'no_early_payment_discount_text']:
+            column = getattr(table, name)
+            cursor.execute(*table.update(
+                    [column], [getattr(cls, 'default_%s' % name)()],
+                    where=column == Null))
+
+    @classmethod
+    def default_late_penalty_text(cls):
+        return (
+            "Pénalités de retard : trois fois le taux d'intérêt légal, "
+            "exigibles dès le lendemain de la date d'échéance, sans rappel.")
+
+    @classmethod
+    def default_recovery_indemnity_text(cls):
+        return (
+            "Indemnité forfaitaire pour frais de recouvrement en cas de "
+            "retard de paiement : 40 € (art. L441-10 et D441-5 du Code de "
+            "commerce).")
+
+    @classmethod
+    def default_no_early_payment_discount_text(cls):
+        return "Pas d'escompte pour paiement anticipé."
+
+    @classmethod
+    def default_vat_on_debits(cls):
+        return False
 
     @classmethod
     def __setup__(cls):

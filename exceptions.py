@@ -13,3 +13,11 @@ class ControlWarning(UserWarning):
 
 class ControlBlockedError(UserError):
     pass
+
+
+class MentionError(UserError):
+    pass
+
+
+class CreditNoteError(UserError):
+    pass

@@ -1,9 +1,257 @@
 # This file is part of sale_chain.  The COPYRIGHT file at the top level of
 # this repository contains the full copyright notices and license terms.
-from trytond.pool import PoolMeta
+import datetime as dt
 
+from trytond.i18n import gettext
+from trytond.pool import Pool, PoolMeta
+from trytond.transaction import without_check_access
+
+from .exceptions import MentionError
 from .sale_chain import ChainMixin
+
+# Legal forms which have no share capital to print
+NO_CAPITAL_FORMS = {'EI'}
+
+
+def _address_complete(address):
+    return bool(address and (address.street or '').strip()
+        and (address.city or '').strip())
 
 
 class Invoice(ChainMixin, metaclass=PoolMeta):
     __name__ = 'account.invoice'
+
+    @property
+    def is_french(self):
+        "Tell if the French invoicing rules apply: a French company"
+        party = self.company.party if self.company else None
+        if not party:
+            return False
+        if getattr(party, 'siren', None):
+            return True
+        return any(
+            a.country and a.country.code == 'FR' for a in party.addresses)
+
+    @property
+    def is_business(self):
+        "Tell if the customer is a business (B2B)"
+        return (self.party.customer_type or 'business') == 'business'
+
+    @property
+    def is_deposit_invoice(self):
+        "An invoice of deposit (acompte) of a sale, before its delivery"
+        lines = [l for l in self.lines if l.type == 'line']
+        return bool(lines) and all(
+            l.deposit_condition and (l.quantity or 0) > 0 for l in lines)
+
+    @property
+    def title(self):
+        "The kind of document, printed as its title"
+        if self.is_credit_note:
+            return 'credit_note'
+        if self.is_deposit_invoice:
+            return 'deposit'
+        return 'invoice'
+
+    @property
+    def operation_nature(self):
+        """The nature of the operation: 'goods', 'services' or 'both'
+        (lines without product are services)"""
+        kinds = set()
+        for line in self.lines:
+            if line.type != 'line':
+                continue
+            if line.product and line.product.type in {'goods', 'assets'}:
+                kinds.add('goods')
+            else:
+                kinds.add('services')
+        if kinds == {'goods', 'services'}:
+            return 'both'
+        return kinds.pop() if kinds else None
+
+    @property
+    def operation_nature_string(self):
+        nature = self.operation_nature
+        if nature:
+            return gettext('sale_chain.msg_invoice_nature_%s' % nature)
+        return ''
+
+    @property
+    def sales(self):
+        "The sales the lines of the invoice come from"
+        pool = Pool()
+        SaleLine = pool.get('sale.line')
+        sales = []
+        for line in self.lines:
+            origin = getattr(line, 'origin', None)
+            if isinstance(origin, SaleLine) and origin.sale not in sales:
+                sales.append(origin.sale)
+        return sales
+
+    @property
+    def delivery_addresses(self):
+        "The delivery addresses which differ from the invoice address"
+        addresses = []
+        for sale in self.sales:
+            address = sale.shipment_address
+            if (address and address != self.invoice_address
+                    and address not in addresses):
+                addresses.append(address)
+        return addresses
+
+    @property
+    def due_dates(self):
+        "The due dates and amounts, as dates (not as a payment term)"
+        if self.lines_to_pay:
+            return sorted(
+                (l.maturity_date or l.date, l.debit - l.credit)
+                for l in self.lines_to_pay)
+        if self.payment_term and self.invoice_date:
+            return self.payment_term.compute(
+                self.total_amount, self.currency, self.invoice_date)
+        return [(self.invoice_date, self.total_amount)]
+
+    @property
+    def early_payment_discount(self):
+        """The escompte the customer's conditions grant on the invoice:
+        (rate, deadline date, amount to pay) or None"""
+        pool = Pool()
+        Condition = pool.get('sale.customer.condition')
+        if self.type != 'out' or not self.invoice_date:
+            return None
+        # The accountant reads the conditions of the sales administration
+        with without_check_access():
+            condition = Condition.get_applicable(
+                [self.party], self.company, self.invoice_date)[self.party.id]
+            if condition:
+                granted = condition.early_payment_discount == 'granted'
+                rate = condition.early_payment_discount_rate
+                days = condition.early_payment_discount_days or 0
+        if not condition or not granted or not rate:
+            return None
+        deadline = self.invoice_date + dt.timedelta(days=days)
+        amount = self.currency.round(self.total_amount * (1 - rate))
+        return rate, deadline, amount
+
+    @property
+    def legal_mentions(self):
+        "The payment mentions printed on the invoice, in their order"
+        company = self.company
+        mentions = []
+        if self.early_payment_discount is None:
+            mentions.append(company.no_early_payment_discount_text or '')
+        if self.is_business:
+            mentions.append(company.late_penalty_text or '')
+            mentions.append(company.recovery_indemnity_text or '')
+        if company.vat_on_debits:
+            mentions.append(gettext('sale_chain.msg_invoice_vat_on_debits'))
+        return [m for m in mentions if m.strip()]
+
+    def missing_mentions(self):
+        "Return the mandatory mentions the invoice lacks, as messages"
+        company = self.company
+        cparty = company.party
+        missing = []
+
+        def lack(name, **values):
+            missing.append(gettext('sale_chain.msg_mention_' + name, **values))
+        if not getattr(cparty, 'siren', None):
+            lack('company_siren')
+        if not (company.trade_register or '').strip():
+            lack('company_trade_register')
+        if not company.legal_form:
+            lack('company_legal_form')
+        elif (company.legal_form not in NO_CAPITAL_FORMS
+                and company.share_capital is None):
+            lack('company_share_capital')
+        if not _address_complete(cparty.address_get()):
+            lack('company_address')
+        # Numbering sets the identifier, after this check
+        if not (self.tax_identifier or self.get_tax_identifier()):
+            lack('company_vat')
+        if not _address_complete(self.invoice_address):
+            lack('customer_address', party=self.party.rec_name)
+        country = (self.invoice_address.country
+            if self.invoice_address else None)
+        if (self.is_business and not getattr(self.party, 'siren', None)
+                and (not country or country.code == 'FR')):
+            lack('customer_siren', party=self.party.rec_name)
+        for address in self.delivery_addresses:
+            if not _address_complete(address):
+                lack('delivery_address', address=address.rec_name)
+        if not self.operation_nature:
+            lack('nature')
+        if self.is_business:
+            if not (company.late_penalty_text or '').strip():
+                lack('late_penalty')
+            if not (company.recovery_indemnity_text or '').strip():
+                lack('recovery_indemnity')
+        if (self.early_payment_discount is None
+                and not (company.no_early_payment_discount_text
+                    or '').strip()):
+            lack('early_payment_discount')
+        return missing
+
+    @classmethod
+    def check_mentions(cls, invoices):
+        "Refuse to post French customer invoices lacking mandatory mentions"
+        for invoice in invoices:
+            if invoice.type != 'out' or not invoice.is_french:
+                continue
+            missing = invoice.missing_mentions()
+            if missing:
+                raise MentionError(gettext(
+                        'sale_chain.msg_invoice_mentions_missing',
+                        invoice=invoice.rec_name,
+                        mentions='\n'.join('- %s' % m for m in missing)))
+
+    @classmethod
+    def _post(cls, invoices):
+        # Checked before numbering, so a refused invoice uses no number
+        cls.check_mentions(invoices)
+        super()._post(invoices)
+
+
+class InvoiceLine(metaclass=PoolMeta):
+    __name__ = 'account.invoice.line'
+
+    @property
+    def delivery_notes(self):
+        "The customer shipments (BL) the line invoices, by date"
+        pool = Pool()
+        ShipmentOut = pool.get('stock.shipment.out')
+        shipments = {
+            m.shipment for m in getattr(self, 'stock_moves', [])
+            if isinstance(m.shipment, ShipmentOut)}
+        return sorted(shipments, key=lambda s: (
+                s.effective_date or s.planned_date or dt.date.max,
+                s.number or ''))
+
+    @property
+    def deposit_condition(self):
+        "The deposit condition of the sale the line invoices or recalls"
+        origin = getattr(self, 'origin', None)
+        if getattr(origin, '__name__', None) == (
+                'sale.advance_payment.condition'):
+            return origin
+
+    @property
+    def deposit_invoices(self):
+        "The deposit invoices a negative deposit line deducts"
+        condition = self.deposit_condition
+        if not condition or (self.quantity or 0) >= 0:
+            return []
+        return sorted({
+                l.invoice for l in condition.invoice_lines
+                if l.invoice != self.invoice and (l.quantity or 0) > 0
+                and l.invoice.state in {'posted', 'paid'}},
+            key=lambda i: (i.invoice_date, i.number or ''))
+
+    @property
+    def sale(self):
+        "The sale of the line"
+        pool = Pool()
+        SaleLine = pool.get('sale.line')
+        origin = getattr(self, 'origin', None)
+        if isinstance(origin, SaleLine):
+            return origin.sale

@@ -20,6 +20,17 @@ class Party(metaclass=PoolMeta):
             help="A party stays a prospect until its first order "
             "is confirmed."),
         'get_customer_status', searcher='search_customer_status')
+    customer_type = fields.Selection([
+            ('business', "Business"),
+            ('consumer', "Consumer"),
+            ], "Customer Type",
+        help="A business gets the mentions of business invoices "
+        "(customer SIREN, late penalties, recovery indemnity); "
+        "a consumer never gets the recovery indemnity.")
+
+    @classmethod
+    def default_customer_type(cls):
+        return 'business'
 
     @classmethod
     def _ordered_query(cls):

@@ -434,6 +434,13 @@ class Sale(ChainMixin, metaclass=PoolMeta):
         cls.check_reference_duplicate(sales)
         super().quote(sales)
 
+    def _get_invoice(self):
+        invoice = super()._get_invoice()
+        # The customer's order number is a mandatory mention of the invoice
+        if self.reference and not getattr(invoice, 'reference', None):
+            invoice.reference = self.reference
+        return invoice
+
     @classmethod
     def copy(cls, sales, default=None):
         default = default.copy() if default is not None else {}

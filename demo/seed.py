@@ -819,6 +819,7 @@ def main():
 
     Invoice = Model.get('account.invoice')
     InvoiceLine = Model.get('account.invoice.line')
+    Reason = Model.get('account.invoice.credit.reason')
     for invoice_id, d in sorted(invoice_days.items(), key=lambda i: -i[1]):
         invoice = Invoice(invoice_id)
         invoice.invoice_date = days(d)
@@ -842,6 +843,18 @@ def main():
             credit = Wizard('account.invoice.credit', [invoice])
             credit.form.with_refund = refund
             credit.form.invoice_date = days(d)
+            # A credit note needs its reason
+            if quantities is None:
+                credit.form.reason = Reason(get_model_id(
+                        'sale_chain', 'credit_reason_price'))
+                credit.form.description = (
+                    "Facture émise au prix public au lieu du prix client.")
+            else:
+                credit.form.reason = Reason(get_model_id(
+                        'sale_chain', 'credit_reason_damaged'))
+                credit.form.description = (
+                    "Marchandise endommagée au transport, constatée sur "
+                    "le bon de livraison.")
             credit.execute('credit')
             credit_note, = {l.invoice for l in InvoiceLine.find([
                         ('origin.invoice', '=', invoice.id,
