@@ -42,7 +42,7 @@ class Invoice(ChainMixin, metaclass=PoolMeta):
         "An invoice of deposit (acompte) of a sale, before its delivery"
         lines = [l for l in self.lines if l.type == 'line']
         return bool(lines) and all(
-            l.deposit_condition and (l.quantity or 0) > 0 for l in lines)
+            l.deposit_line and (l.quantity or 0) > 0 for l in lines)
 
     @property
     def title(self):
@@ -228,24 +228,27 @@ class InvoiceLine(metaclass=PoolMeta):
                 s.number or ''))
 
     @property
-    def deposit_condition(self):
-        "The deposit condition of the sale the line invoices or recalls"
+    def deposit_line(self):
+        "The advance payment line of the sale the line invoices"
         origin = getattr(self, 'origin', None)
-        if getattr(origin, '__name__', None) == (
-                'sale.advance_payment.condition'):
+        if getattr(origin, '__name__', None) == 'sale.advance_payment.line':
             return origin
 
     @property
     def deposit_invoices(self):
-        "The deposit invoices a negative deposit line deducts"
-        condition = self.deposit_condition
-        if not condition or (self.quantity or 0) >= 0:
+        "The deposit invoices a negative line of a final invoice deducts"
+        # sale_advance_payment recalls a deposit with a negative line whose
+        # origin is the line of the deposit invoice
+        origin = getattr(self, 'origin', None)
+        if ((self.quantity or 0) >= 0
+                or not isinstance(origin, self.__class__)
+                or not origin.deposit_line):
             return []
-        return sorted({
-                l.invoice for l in condition.invoice_lines
-                if l.invoice != self.invoice and (l.quantity or 0) > 0
-                and l.invoice.state in {'posted', 'paid'}},
-            key=lambda i: (i.invoice_date, i.number or ''))
+        deposit = origin.invoice
+        if (deposit == self.invoice.credited_invoice
+                or deposit.state not in {'posted', 'paid'}):
+            return []
+        return [deposit]
 
     @property
     def sale(self):
