@@ -27,7 +27,7 @@ class Invoice(ChainMixin, metaclass=PoolMeta):
         party = self.company.party if self.company else None
         if not party:
             return False
-        if getattr(party, 'siren', None):
+        if party.siren:
             return True
         return any(
             a.country and a.country.code == 'FR' for a in party.addresses)
@@ -155,7 +155,7 @@ class Invoice(ChainMixin, metaclass=PoolMeta):
 
         def lack(name, **values):
             missing.append(gettext('sale_chain.msg_mention_' + name, **values))
-        if not getattr(cparty, 'siren', None):
+        if not cparty.siren:
             lack('company_siren')
         if not (company.trade_register or '').strip():
             lack('company_trade_register')
@@ -173,7 +173,7 @@ class Invoice(ChainMixin, metaclass=PoolMeta):
             lack('customer_address', party=self.party.rec_name)
         country = (self.invoice_address.country
             if self.invoice_address else None)
-        if (self.is_business and not getattr(self.party, 'siren', None)
+        if (self.is_business and not self.party.siren
                 and (not country or country.code == 'FR')):
             lack('customer_siren', party=self.party.rec_name)
         for address in self.delivery_addresses:
