@@ -137,13 +137,14 @@ class SaoTestCase(unittest.TestCase):
     def open_menu(self, *names):
         "Open the menu entry at the path of names"
         menu = self.page.locator('#menu')
-        seen = 0
+        previous, seen = None, 0
         for name in names:
             # A child entry may bear its parent's name: wait for it
+            index = seen if name == previous else 0
             entries = menu.get_by_text(name, exact=True)
-            entries.nth(seen).wait_for()
-            entries.nth(seen).click()
-            seen = entries.count()
+            entries.nth(index).wait_for()
+            entries.nth(index).click()
+            previous, seen = name, entries.count()
 
     def active_tab(self):
         return self.page.locator('#tabcontent .tab-pane.active')
@@ -233,6 +234,72 @@ class SaoTestCase(unittest.TestCase):
         self.assertTrue(any(
                 sale_number in t for t in bl_chain.all_inner_texts()))
         self.screenshot('05-delivery-note-chain')
+        self.assertEqual(self.errors, [])
+
+    def test_credit_note_with_reason(self):
+        "As the accountant, credit a posted invoice with its reason"
+        from playwright.sync_api import expect
+        page = self.page
+        self.login('compta')
+        self.open_menu('Financier', 'Factures', 'Factures client')
+        tab = self.active_tab()
+        tab.locator('table.tree').first.wait_for()
+        tab.locator('a:visible').filter(
+            has_text=re.compile(r'^\s*Comptabilisés')).first.click()
+        # The overdue invoice of Dupont, unpaid
+        row = tab.locator('table.tree tbody tr').filter(
+            has_text='Bâtiments Dupont')
+        row.first.wait_for()
+        row.first.locator('td').filter(has_text='€').first.dblclick()
+        number = self.active_tab().locator('input[name="number"]').first
+        expect(number).to_have_value(re.compile(r'\S'))
+        invoice_number = number.input_value()
+        self.screenshot('20-invoice')
+
+        # Action › Crédit: the wizard asks for the reason
+        self.active_tab().locator('button#action').click()
+        self.active_tab().locator('.dropdown-menu:visible').get_by_text(
+            'Crédit', exact=True).click()
+        dialog = page.locator('.wizard-dialog:visible')
+        dialog.wait_for()
+        reason = dialog.locator('input[name="reason"]').first
+        reason.wait_for()
+        reason.fill('DOM')
+        reason.press('Tab')
+        # sao opens its search window on the reasons
+        search = page.locator('.modal-dialog:visible').filter(
+            has_text='Marchandise endommagée').last
+        search.locator('tr').filter(
+            has_text='Marchandise endommagée').first.dblclick()
+        expect(reason).to_have_value(re.compile('DOM'))
+        dialog.locator('textarea[name="description"]').fill(
+            "Lot de tiges filetées tordues à la livraison.")
+        self.screenshot('21-credit-reason')
+        dialog.locator('.modal-footer').get_by_role(
+            'button', name='Crédit').click()
+        dialog.wait_for(state='hidden')
+
+        # The credit note opens, posted (with refund, it pays the invoice),
+        # with its reason and the invoice it corrects
+        credit_reason = self.active_tab().locator(
+            'input[name="credit_reason"]').first
+        expect(credit_reason).to_have_value(re.compile('DOM'))
+        credited = self.active_tab().locator(
+            'input[name="credited_invoice"]').first
+        expect(credited).to_have_value(re.compile(re.escape(invoice_number)))
+        state = self.active_tab().locator('select[name="state"]').first
+        page.wait_for_function(
+            """() => {
+                const s = document.querySelector(
+                    '#tabcontent .tab-pane.active select[name="state"]');
+                return s && s.selectedIndex >= 0
+                    && ['Comptabilisé', 'Payée'].includes(
+                        s.options[s.selectedIndex].text);
+            }""")
+        self.assertIn(
+            state.evaluate('e => e.options[e.selectedIndex].text'),
+            {'Comptabilisé', 'Payée'})
+        self.screenshot('22-credit-note')
         self.assertEqual(self.errors, [])
 
     def open_sale(self, filter_tab, party):
