@@ -820,11 +820,30 @@ def main():
     Invoice = Model.get('account.invoice')
     InvoiceLine = Model.get('account.invoice.line')
     Reason = Model.get('account.invoice.credit.reason')
+    posted = 0
     for invoice_id, d in sorted(invoice_days.items(), key=lambda i: -i[1]):
         invoice = Invoice(invoice_id)
         invoice.invoice_date = days(d)
+        # Moreau's invoice of its first BL waits in draft for the rest;
+        # the others are issued
+        if invoice.party == parties['moreau']:
+            invoice.save()
+            continue
         invoice.click('post')
-    log(f"{len(invoice_days)} invoices posted")
+        posted += 1
+    # A pro forma invoice (validated, not posted) of re-invoiced carriage
+    Tax = Model.get('account.tax')
+    proforma = Invoice(type='out', party=parties['martin'])
+    proforma.invoice_date = today
+    proforma.description = "Frais de port refacturés (pro forma)"
+    line = proforma.lines.new()
+    line.account = accounts['revenue']
+    line.description = "Transport express Lyon – Grenoble"
+    line.quantity = 1
+    line.unit_price = D('45.00')
+    line.taxes.append(Tax(tax.id))
+    proforma.click('validate_invoice')
+    log(f"{posted} invoices posted, one draft, one pro forma")
 
     # Credit notes and payments in the order of their dates
     actions = []
