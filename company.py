@@ -58,11 +58,15 @@ class Company(metaclass=PoolMeta):
     def __register__(cls, module):
         cursor = Transaction().connection.cursor()
         table = cls.__table__()
-        super().__register__(module)
-        # Companies created before the module get the French defaults
-        for name in [
+        table_h = cls.__table_handler__(module)
+        created = [n for n in [
                 'late_penalty_text', 'recovery_indemnity_text',
-                'no_early_payment_discount_text']:
+                'no_early_payment_discount_text']
+            if not table_h.column_exist(n)]
+        super().__register__(module)
+        # The companies which exist when the texts are added get the French
+        # defaults, once: a text emptied later stays empty
+        for name in created:
             column = getattr(table, name)
             cursor.execute(*table.update(
                     [column], [getattr(cls, 'default_%s' % name)()],

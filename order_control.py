@@ -941,6 +941,15 @@ class Sale(metaclass=PoolMeta):
                     return line
 
     @classmethod
+    def check_quotations(cls, sales):
+        "Refuse an action of the order control on a sale not a quotation"
+        for sale in sales:
+            if sale.state != 'quotation':
+                raise AccessError(gettext(
+                        'sale_chain.msg_control_not_quotation',
+                        sale=sale.rec_name))
+
+    @classmethod
     def remind_overdue_receivables(cls, sales):
         """Create the dunnings of the overdue receivables of the customers
         and record it on the receivables check of the sales"""
@@ -949,6 +958,7 @@ class Sale(metaclass=PoolMeta):
         Control = pool.get('sale.control')
         ControlLine = pool.get('sale.control.line')
         Lang = pool.get('ir.lang')
+        cls.check_quotations(sales)
         for sale in sales:
             party = Control._customer(sale)
             date = Control._control_date(sale)
@@ -977,6 +987,7 @@ class Sale(metaclass=PoolMeta):
         ControlLine = pool.get('sale.control.line')
         now = dt.datetime.now().replace(microsecond=0)
         user = Transaction().user or None
+        cls.check_quotations(sales)
         for sale in sales:
             line = sale.current_check('stock')
             if not line or line.result != 'warning':
@@ -999,6 +1010,7 @@ class Sale(metaclass=PoolMeta):
         Configuration = pool.get('sale.configuration')
         ControlLine = pool.get('sale.control.line')
         config = Configuration(1)
+        cls.check_quotations(sales)
         for sale in sales:
             term = config.get_multivalue(
                 'control_cash_payment_term', company=sale.company.id)
@@ -1018,6 +1030,7 @@ class Sale(metaclass=PoolMeta):
         "Cancel the sales and record it on their blocking checks"
         pool = Pool()
         ControlLine = pool.get('sale.control.line')
+        cls.check_quotations(sales)
         lines = [l for s in sales if s.current_control
             for l in s.current_control.lines if l.result == 'blocking']
         cls.cancel(sales)

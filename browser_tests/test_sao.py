@@ -147,7 +147,7 @@ class SaoTestCase(unittest.TestCase):
             previous, seen = name, entries.count()
 
     def active_tab(self):
-        return self.page.locator('#tabcontent .tab-pane.active')
+        return self.page.locator('#tabcontent > .tab-pane.active')
 
     def test_sale_reception_and_chain(self):
         "Open a sale, see its reception and its chain, open a BL from it"
@@ -291,7 +291,7 @@ class SaoTestCase(unittest.TestCase):
         page.wait_for_function(
             """() => {
                 const s = document.querySelector(
-                    '#tabcontent .tab-pane.active select[name="state"]');
+                    '#tabcontent > .tab-pane.active select[name="state"]');
                 return s && s.selectedIndex >= 0
                     && ['Comptabilisé', 'Payée'].includes(
                         s.options[s.selectedIndex].text);
@@ -384,7 +384,7 @@ class SaoTestCase(unittest.TestCase):
         page.wait_for_function(
             """() => {
                 const s = document.querySelector(
-                    '#tabcontent .tab-pane.active select[name="state"]');
+                    '#tabcontent > .tab-pane.active select[name="state"]');
                 return s && s.selectedIndex >= 0
                     && s.options[s.selectedIndex].text != 'Devis';
             }""")
