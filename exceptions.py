@@ -13,3 +13,7 @@ class ControlWarning(UserWarning):
 
 class ControlBlockedError(UserError):
     pass
+
+
+class InvoiceIntegrityError(UserError):
+    pass
