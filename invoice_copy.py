@@ -13,6 +13,8 @@ import io
 import re
 import zipfile
 
+from pypdf import PdfReader, PdfWriter
+
 from trytond.i18n import gettext
 from trytond.model import ModelSQL, ModelView, dualmethod, fields
 from trytond.model.exceptions import AccessError
@@ -276,6 +278,18 @@ class InvoiceReport(metaclass=PoolMeta):
             return mark_duplicate_xml(content).encode('utf-8')
         raise AccessError(gettext(
                 'sale_chain.msg_invoice_duplicate_format', format=format_))
+
+    @classmethod
+    def merge(cls, invoice, watermark):
+        # account_invoice_watermark 8.0.0 merges pages not attached to a
+        # writer, which pypdf 7 refuses
+        output = PdfWriter(clone_from=PdfReader(io.BytesIO(invoice)))
+        stamp = PdfReader(io.BytesIO(watermark)).pages[0]
+        for page in output.pages:
+            page.merge_page(stamp)
+        data = io.BytesIO()
+        output.write(data)
+        return data.getvalue()
 
     @classmethod
     def get_report_id(cls, invoice):
