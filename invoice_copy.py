@@ -204,7 +204,7 @@ class InvoicePrintLog(ModelSQL, ModelView):
         ondelete='RESTRICT')
     user = fields.Many2One('res.user', "User", readonly=True)
     date = fields.DateTime("Date", required=True, readonly=True)
-    copy = fields.Selection(COPIES, "Copy", required=True, readonly=True)
+    kind = fields.Selection(COPIES, "Copy", required=True, readonly=True)
     format = fields.Char("Format", readonly=True)
     channel = fields.Selection(
         CHANNELS, "Channel", required=True, readonly=True)
@@ -257,7 +257,7 @@ class InvoiceReport(metaclass=PoolMeta):
                         'invoice': invoice.id,
                         'user': transaction.user or None,
                         'date': dt.datetime.now(),
-                        'copy': copy,
+                        'kind': copy,
                         'format': format_,
                         'channel': context.get(
                             '_invoice_copy_channel', 'print'),

@@ -114,7 +114,7 @@ class InvoiceCopyPDFTestCase(unittest.TestCase):
 
         invoice.reload()
         self.assertEqual(
-            [l.copy for l in reversed(invoice.print_logs)],
+            [l.kind for l in reversed(invoice.print_logs)],
             ['original', 'duplicate'])
         self.assertEqual({l.format for l in invoice.print_logs}, {'pdf'})
         # The duplicate stamps the frozen original, which stays intact
