@@ -203,10 +203,12 @@ class Move(metaclass=PoolMeta):
     def check_modification(cls, mode, moves, values=None, external=False):
         pool = Pool()
         Invoice = pool.get('account.invoice')
-        if mode == 'delete' or (mode == 'write'
-                and values.keys() - cls._check_modify_exclude):
+        # Tryton refuses these on posted moves too: name the retention rule
+        posted = [m.id for m in moves if m.state == 'posted']
+        if posted and (mode == 'delete' or (mode == 'write'
+                    and values.keys() - cls._check_modify_exclude)):
             invoices = Invoice.search([
-                    ('move', 'in', [m.id for m in moves]),
+                    ('move', 'in', posted),
                     ('type', '=', 'out'),
                     ])
             for invoice in invoices:
