@@ -15,6 +15,7 @@ from trytond.i18n import gettext
 from trytond.model import fields
 from trytond.model.exceptions import AccessError
 from trytond.pool import Pool, PoolMeta
+from trytond.pyson import Eval
 from trytond.transaction import Transaction
 
 RETENTION_YEARS = 10
@@ -46,6 +47,21 @@ class Invoice(metaclass=PoolMeta):
             help="The date until which the issued invoice must be kept "
             "unchanged: ten years after the end of its fiscal year."),
         'get_retention_date')
+    retention_active = fields.Function(fields.Boolean(
+            "Under Retention",
+            help="Whether the issued invoice must still be kept unchanged."),
+        'get_retention_active')
+
+    @classmethod
+    def __setup__(cls):
+        super().__setup__()
+        # Even the accounting administrators may no more change them
+        for name in ['description', 'comment', 'reference']:
+            field = getattr(cls, name)
+            field.states = field.states.copy()
+            field.states['readonly'] = (
+                field.states.get('readonly', False)
+                | Eval('retention_active', False))
 
     @property
     def retention_issued(self):
@@ -63,6 +79,9 @@ class Invoice(metaclass=PoolMeta):
             fiscalyear = FiscalYear.find(
                 self.company.id, date=self.move.date, test_state=False)
         return add_years(fiscalyear.end_date, RETENTION_YEARS)
+
+    def get_retention_active(self, name):
+        return self.retained
 
     @property
     def retained(self):
