@@ -70,15 +70,10 @@ class Invoice(metaclass=PoolMeta):
             and self.move.state == 'posted')
 
     def get_retention_date(self, name=None):
-        pool = Pool()
-        FiscalYear = pool.get('account.fiscalyear')
         if not self.retention_issued:
             return None
-        fiscalyear = self.move.period.fiscalyear
-        if not fiscalyear:
-            fiscalyear = FiscalYear.find(
-                self.company.id, date=self.move.date, test_state=False)
-        return add_years(fiscalyear.end_date, RETENTION_YEARS)
+        return add_years(
+            self.move.period.fiscalyear.end_date, RETENTION_YEARS)
 
     def get_retention_active(self, name):
         return self.retained
