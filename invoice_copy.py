@@ -20,7 +20,9 @@ from trytond.model import ModelSQL, ModelView, dualmethod, fields
 from trytond.model.exceptions import AccessError
 from trytond.pool import Pool, PoolMeta
 from trytond.pyson import Eval
-from trytond.transaction import Transaction, without_check_access
+from trytond.tools import grouped_slice
+from trytond.transaction import (
+    Transaction, record_cache_size, without_check_access)
 
 from .exceptions import InvoiceIntegrityError
 
@@ -188,11 +190,49 @@ class Invoice(metaclass=PoolMeta):
                     'sale_chain.msg_invoice_integrity_altered',
                     invoices=', '.join(i.rec_name for i in altered)))
 
+    @classmethod
+    def check_reports_integrity(cls):
+        """Verify the frozen report of every fingerprinted invoice, notify
+        the accounting administrators of the altered ones and return them"""
+        pool = Pool()
+        ModelData = pool.get('ir.model.data')
+        User = pool.get('res.user')
+        altered = []
+        invoice_ids = [i.id for i in cls.search([
+                    ('invoice_report_sha256', '!=', None),
+                    ], order=[('id', 'ASC')])]
+        # In slices: the reports are read, not kept
+        for sub_ids in grouped_slice(
+                invoice_ids, record_cache_size(Transaction())):
+            altered.extend(
+                i for i in cls.browse(sub_ids)
+                if i.verify_integrity() is False)
+        if altered:
+            group = ModelData.get_id('account', 'group_account_admin')
+            label = gettext(
+                'sale_chain.msg_invoice_integrity_altered',
+                invoices=', '.join(i.rec_name for i in altered))
+            for user in User.search([('groups', '=', group)]):
+                cls.notify_user(
+                    altered, 'tryton-warning', label, user=user.id)
+        return altered
+
     @dualmethod
     def print_invoice(cls, invoices):
         # Freezing the report at posting delivers no copy
         with Transaction().set_context(_invoice_report_freeze=True):
             super().print_invoice(invoices)
+
+
+class Cron(metaclass=PoolMeta):
+    __name__ = 'ir.cron'
+
+    @classmethod
+    def __setup__(cls):
+        super().__setup__()
+        cls.method.selection.append(
+            ('account.invoice|check_reports_integrity',
+                "Check Invoice Reports Integrity"))
 
 
 class InvoicePrintLog(ModelSQL, ModelView):
