@@ -21,3 +21,7 @@ class MentionError(UserError):
 
 class CreditNoteError(UserError):
     pass
+
+
+class InvoiceIntegrityError(UserError):
+    pass

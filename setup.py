@@ -31,7 +31,7 @@ major_version = int(major_version)
 minor_version = int(minor_version)
 series = '%s.%s' % (major_version, minor_version)
 
-requires = ['python-stdnum']
+requires = ['python-stdnum', 'pypdf >= 3.4']
 for dep in info.get('depends', []):
     if not re.match(r'(ir|res)(\W|$)', dep):
         requires.append('%s_%s >= %s, < %s.%s' % (
