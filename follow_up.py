@@ -188,18 +188,14 @@ class Sale(metaclass=PoolMeta):
     def _follow_up_moves(self):
         "Yield the delivery moves of the sale with their line"
         for line in self.lines:
-            if line.type != 'line':
+            # A returned line is no delivery to follow
+            if line.type != 'line' or (line.quantity or 0) <= 0:
                 continue
-            # A return line is delivered by the customer
-            if (line.quantity or 0) >= 0:
-                direction = 'to_location'
-            else:
-                direction = 'from_location'
             skips = set(line.moves_ignored) | set(line.moves_recreated)
             for move in line.moves:
                 if move in skips:
                     continue
-                if getattr(move, direction).type == 'customer':
+                if move.to_location.type == 'customer':
                     yield line, move
 
     def _follow_up_values(self):
@@ -237,13 +233,11 @@ class Sale(metaclass=PoolMeta):
                 prepared.append(shipment.prepared_date)
         for line in self.lines:
             if (line.type != 'line' or not line.product
-                    or line.product.type == 'service'):
+                    or line.product.type == 'service'
+                    or (line.quantity or 0) <= 0):
                 continue
-            if line.quantity_to_ship is not None and not line.moves:
-                left = abs(line.quantity or 0)
-            else:
-                left = abs(line.quantity or 0) - delivered_by_line.get(
-                    line, 0)
+            left = line.quantity - delivered_by_line.get(line, 0)
+            if line.moves:
                 # A line whose rest was ignored is complete
                 if line.moves_ignored and not any(
                         m.state not in {'done', 'cancelled'}
