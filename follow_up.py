@@ -765,24 +765,29 @@ class FollowUpMonth(ModelSQL, ModelView):
         pool = Pool()
         Sale = pool.get('sale.sale')
         sale = Sale.__table__()
-        month = cls.month.sql_cast(
-            DateTrunc('month', sale.follow_up_delivered_date))
         where = sale.follow_up_state.in_(['delivered', 'invoiced', 'paid'])
         where &= sale.follow_up_delivered_date != Null
         where &= _context_where(sale)
-        return sale.select(
-            Min(sale.id).as_('id'),
+        # PostgreSQL does not match the month of the select with the one
+        # of the group by as their parameters differ: group a subquery
+        delivered = sale.select(
+            sale.id, sale.company, sale.create_date, sale.follow_up_on_time,
+            cls.month.sql_cast(
+                DateTrunc('month', sale.follow_up_delivered_date)
+                ).as_('month'),
+            where=where)
+        return delivered.select(
+            Min(delivered.id).as_('id'),
             Literal(0).as_('create_uid'),
-            Min(sale.create_date).as_('create_date'),
-            Literal(None).as_('write_uid'),
-            Literal(None).as_('write_date'),
-            sale.company.as_('company'),
-            month.as_('month'),
-            Count(Literal('*')).as_('delivered'),
-            Sum(Case((sale.follow_up_on_time == Literal(True), 1),
+            Min(delivered.create_date).as_('create_date'),
+            cls.write_uid.sql_cast(Literal(None)).as_('write_uid'),
+            cls.write_date.sql_cast(Literal(None)).as_('write_date'),
+            delivered.company.as_('company'),
+            delivered.month.as_('month'),
+            Count(delivered.id).as_('delivered'),
+            Sum(Case((delivered.follow_up_on_time == Literal(True), 1),
                     else_=0)).as_('on_time'),
-            where=where,
-            group_by=[sale.company, month])
+            group_by=[delivered.company, delivered.month])
 
     def get_rate(self, name):
         if self.delivered:
