@@ -39,6 +39,7 @@ FOLLOW_UP_STATES = [
 FOLLOW_UP_SALE_STATES = ['confirmed', 'processing', 'done', 'cancelled']
 REMINDER_KINDS = [
     ('late_delivery', "Late Delivery"),
+    ('new_date', "New Planned Date"),
     ]
 
 
@@ -56,11 +57,19 @@ class Configuration(metaclass=PoolMeta):
             domain=[('model.name', '=', 'sale.sale')],
             help="The delay notice e-mailed to the customer when an order "
             "is late.\nLeave empty to remind only the salesperson."))
+    follow_up_new_date_template = fields.MultiValue(fields.Many2One(
+            'ir.email.template', "New Delivery Date E-mail",
+            domain=[('model.name', '=', 'sale.sale')],
+            help="The notice e-mailed to the customer when a late order "
+            "gets a new planned delivery date.\n"
+            "Leave empty to send none."))
 
     @classmethod
     def multivalue_model(cls, field):
         pool = Pool()
-        if field == 'follow_up_reminder_template':
+        if field in {
+                'follow_up_reminder_template',
+                'follow_up_new_date_template'}:
             return pool.get('sale.configuration.follow_up')
         return super().multivalue_model(field)
 
@@ -71,6 +80,9 @@ class ConfigurationFollowUp(ModelSQL, CompanyValueMixin):
 
     follow_up_reminder_template = fields.Many2One(
         'ir.email.template', "Late Delivery E-mail",
+        domain=[('model.name', '=', 'sale.sale')])
+    follow_up_new_date_template = fields.Many2One(
+        'ir.email.template', "New Delivery Date E-mail",
         domain=[('model.name', '=', 'sale.sale')])
 
 
@@ -334,7 +346,6 @@ class Sale(metaclass=PoolMeta):
         pool = Pool()
         Date = pool.get('ir.date')
         Configuration = pool.get('sale.configuration')
-        Email = pool.get('ir.email')
         Reminder = pool.get('sale.follow_up.reminder')
         Lang = pool.get('ir.lang')
         config = Configuration(1)
@@ -374,19 +385,7 @@ class Sale(metaclass=PoolMeta):
                         sale=sale.rec_name, party=sale.party.rec_name,
                         date=lang.strftime(planned_date), days=delay),
                     user=user.id)
-            to = ''
-            if template:
-                values = template.get(sale)
-                if values.get('to'):
-                    to = ', '.join(values['to'])
-                    Email.send(
-                        to=to,
-                        cc=', '.join(values.get('cc', [])),
-                        bcc=', '.join(values.get('bcc', [])),
-                        subject=values.get('subject', ''),
-                        body=values.get('body', ''),
-                        record=[cls.__name__, sale.id],
-                        reports=[r.id for r in template.reports])
+            to = sale._send_follow_up_email(template)
             reminders.append({
                     'sale': sale.id,
                     'kind': 'late_delivery',
@@ -403,7 +402,70 @@ class Sale(metaclass=PoolMeta):
                     })
             reminded.append(sale)
         Reminder.create(reminders)
+        cls._notify_new_dates(date, company)
         return reminded
+
+    @classmethod
+    def _notify_new_dates(cls, date, company):
+        """E-mail the customer the new planned date of the orders reminded
+        late whose delivery has been planned again, once per new date"""
+        pool = Pool()
+        Configuration = pool.get('sale.configuration')
+        Reminder = pool.get('sale.follow_up.reminder')
+        template = Configuration(1).get_multivalue(
+            'follow_up_new_date_template', company=company)
+        if not template:
+            return []
+        domain = [
+            ('state', 'in', ['confirmed', 'processing']),
+            ('follow_up_open_date', '>=', date),
+            ('follow_up_reminders.kind', '=', 'late_delivery'),
+            ]
+        if company:
+            domain.append(('company', '=', company))
+        now = dt.datetime.now().replace(microsecond=0)
+        notified, reminders = [], []
+        for sale in cls.search(domain, order=[('id', 'ASC')]):
+            planned_date = sale.follow_up_open_date
+            if Reminder.search([
+                        ('sale', '=', sale.id),
+                        ('kind', '=', 'new_date'),
+                        ('planned_date', '=', planned_date),
+                        ], limit=1):
+                continue
+            to = sale._send_follow_up_email(template)
+            if not to:
+                continue
+            reminders.append({
+                    'sale': sale.id,
+                    'kind': 'new_date',
+                    'date': now,
+                    'planned_date': planned_date,
+                    'email_to': to,
+                    })
+            notified.append(sale)
+        Reminder.create(reminders)
+        return notified
+
+    def _send_follow_up_email(self, template):
+        "Send template about the sale and return its recipients"
+        pool = Pool()
+        Email = pool.get('ir.email')
+        if not template:
+            return ''
+        values = template.get(self)
+        if not values.get('to'):
+            return ''
+        to = ', '.join(values['to'])
+        Email.send(
+            to=to,
+            cc=', '.join(values.get('cc', [])),
+            bcc=', '.join(values.get('bcc', [])),
+            subject=values.get('subject', ''),
+            body=values.get('body', ''),
+            record=[self.__name__, self.id],
+            reports=[r.id for r in template.reports])
+        return to
 
 
 class Observation(ModelSQL, ModelView):
