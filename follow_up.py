@@ -188,7 +188,8 @@ class Sale(metaclass=PoolMeta):
     def update_follow_up(cls, sales):
         "Store the follow-up values of the sales"
         to_write = []
-        for sub_ids in grouped_slice(list({s.id for s in sales})):
+        # Browse in batches for the prefetch of lines and moves
+        for sub_ids in grouped_slice(list({s.id for s in sales}), 100):
             for sale in cls.browse(list(sub_ids)):
                 values = sale._follow_up_values()
                 if any(getattr(sale, k) != v for k, v in values.items()):
