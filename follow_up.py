@@ -670,7 +670,8 @@ class FollowUp(ModelSQL, ModelView):
     @classmethod
     def __setup__(cls):
         super().__setup__()
-        cls.__access__.add('sale')
+        # No __access__ on the sale: its create and delete permissions
+        # would let the clients offer to create rows
         cls._order = [
             ('sale_date', 'DESC'),
             ('id', 'DESC'),
