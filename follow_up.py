@@ -1,0 +1,955 @@
+# This file is part of sale_chain.  The COPYRIGHT file at the top level of
+# this repository contains the full copyright notices and license terms.
+"""The follow-up of the orders (tableau de suivi): the dates, status and
+observation of each confirmed order are stored on the sale, kept up to date
+by the shipment and move hooks, and projected by a read-only SQL model; a
+daily job reminds the late deliveries."""
+import datetime as dt
+
+from sql import Literal, Null
+from sql.aggregate import Count, Min, Sum
+from sql.conditionals import Case
+from sql.functions import DateTrunc
+
+from trytond.i18n import gettext
+from trytond.model import Index, ModelSQL, ModelView, fields
+from trytond.model.exceptions import AccessError
+from trytond.modules.company.model import CompanyValueMixin
+from trytond.pool import Pool, PoolMeta
+from trytond.pyson import Eval, If
+from trytond.tools import grouped_slice
+from trytond.transaction import Transaction, without_check_access
+
+# The status of an order in the follow-up, from the least to the most
+# advanced; see Sale._follow_up_state for the rule
+FOLLOW_UP_STATES = [
+    (None, ""),
+    ('to_ship', "To Ship"),
+    ('awaiting_deposit', "Awaiting Deposit"),
+    ('awaiting_stock', "Awaiting Stock"),
+    ('in_preparation', "In Preparation"),
+    ('shipped', "Shipped"),
+    ('exception', "Shipment Exception"),
+    ('delivered', "Delivered"),
+    ('invoiced', "Invoiced"),
+    ('paid', "Paid"),
+    ('cancelled', "Cancelled"),
+    ]
+# The sale states shown in the follow-up
+FOLLOW_UP_SALE_STATES = ['confirmed', 'processing', 'done', 'cancelled']
+REMINDER_KINDS = [
+    ('late_delivery', "Late Delivery"),
+    ('new_date', "New Planned Date"),
+    ]
+
+
+def _week(date):
+    "Return the first and last days of the week of date"
+    start = date - dt.timedelta(days=date.weekday())
+    return start, start + dt.timedelta(days=6)
+
+
+class Configuration(metaclass=PoolMeta):
+    __name__ = 'sale.configuration'
+
+    follow_up_reminder_template = fields.MultiValue(fields.Many2One(
+            'ir.email.template', "Late Delivery E-mail",
+            domain=[('model.name', '=', 'sale.sale')],
+            help="The delay notice e-mailed to the customer when an order "
+            "is late.\nLeave empty to remind only the salesperson."))
+    follow_up_new_date_template = fields.MultiValue(fields.Many2One(
+            'ir.email.template', "New Delivery Date E-mail",
+            domain=[('model.name', '=', 'sale.sale')],
+            help="The notice e-mailed to the customer when a late order "
+            "gets a new planned delivery date.\n"
+            "Leave empty to send none."))
+
+    @classmethod
+    def multivalue_model(cls, field):
+        pool = Pool()
+        if field in {
+                'follow_up_reminder_template',
+                'follow_up_new_date_template'}:
+            return pool.get('sale.configuration.follow_up')
+        return super().multivalue_model(field)
+
+
+class ConfigurationFollowUp(ModelSQL, CompanyValueMixin):
+    "Sale Configuration Follow-up"
+    __name__ = 'sale.configuration.follow_up'
+
+    follow_up_reminder_template = fields.Many2One(
+        'ir.email.template', "Late Delivery E-mail",
+        domain=[('model.name', '=', 'sale.sale')])
+    follow_up_new_date_template = fields.Many2One(
+        'ir.email.template', "New Delivery Date E-mail",
+        domain=[('model.name', '=', 'sale.sale')])
+
+
+class Sale(metaclass=PoolMeta):
+    __name__ = 'sale.sale'
+
+    follow_up_state = fields.Selection(
+        FOLLOW_UP_STATES, "Follow-up Status", readonly=True)
+    follow_up_prepared_date = fields.Date(
+        "Preparation Date", readonly=True,
+        help="When the last delivery note was prepared (picked or packed).")
+    follow_up_planned_date = fields.Date(
+        "Planned Delivery Date", readonly=True,
+        help="The earliest planned date of the deliveries still open, "
+        "else the planned date of the last delivery.")
+    follow_up_open_date = fields.Date(
+        "Open Delivery Date", readonly=True,
+        help="The earliest planned date of the deliveries still open.")
+    follow_up_delivered_date = fields.Date(
+        "Actual Delivery Date", readonly=True,
+        help="The date of the last delivery done.")
+    follow_up_on_time = fields.Boolean(
+        "Delivered on Time", readonly=True,
+        help="Whether the order was entirely delivered by its planned date.")
+    follow_up_remaining = fields.Float(
+        "Quantity to Deliver", readonly=True)
+    follow_up_comment = fields.Text("Observation", readonly=True)
+    follow_up_comment_by = fields.Many2One(
+        'res.user', "Observation by", readonly=True)
+    follow_up_comment_at = fields.DateTime(
+        "Observation at", readonly=True)
+    follow_up_observations = fields.One2Many(
+        'sale.follow_up.observation', 'sale', "Observations", readonly=True)
+    follow_up_reminders = fields.One2Many(
+        'sale.follow_up.reminder', 'sale', "Reminders", readonly=True)
+    follow_up_reminded_at = fields.DateTime(
+        "Late Delivery Reminded at", readonly=True)
+    follow_up_reminder_count = fields.Integer(
+        "Late Delivery Reminders", readonly=True)
+
+    @classmethod
+    def __setup__(cls):
+        super().__setup__()
+        t = cls.__table__()
+        follow_up = t.state.in_(FOLLOW_UP_SALE_STATES)
+        cls._sql_indexes.update({
+                # The default order of the follow-up
+                Index(
+                    t,
+                    (t.company, Index.Equality()),
+                    (t.sale_date, Index.Range(order='DESC')),
+                    (t.id, Index.Range(order='DESC')),
+                    where=follow_up),
+                # The late orders and the order by planned date
+                Index(
+                    t,
+                    (t.company, Index.Equality()),
+                    (t.follow_up_open_date, Index.Range()),
+                    where=follow_up & (t.follow_up_open_date != Null)),
+                Index(
+                    t,
+                    (t.company, Index.Equality()),
+                    (t.follow_up_planned_date, Index.Range()),
+                    where=follow_up),
+                Index(
+                    t,
+                    (t.follow_up_state, Index.Equality(cardinality='low')),
+                    where=follow_up),
+                })
+
+    @classmethod
+    def default_follow_up_reminder_count(cls):
+        return 0
+
+    @classmethod
+    def copy(cls, sales, default=None):
+        default = default.copy() if default is not None else {}
+        for name in [
+                'follow_up_state', 'follow_up_prepared_date',
+                'follow_up_planned_date', 'follow_up_open_date',
+                'follow_up_delivered_date', 'follow_up_on_time',
+                'follow_up_remaining', 'follow_up_comment',
+                'follow_up_comment_by', 'follow_up_comment_at',
+                'follow_up_observations', 'follow_up_reminders',
+                'follow_up_reminded_at', 'follow_up_reminder_count']:
+            default.setdefault(name)
+        return super().copy(sales, default=default)
+
+    @classmethod
+    def on_modification(cls, mode, sales, field_names=None):
+        super().on_modification(mode, sales, field_names=field_names)
+        if mode == 'write' and field_names & {
+                'state', 'invoice_state', 'shipment_state'}:
+            cls.update_follow_up(sales)
+
+    @classmethod
+    def process(cls, sales):
+        super().process(sales)
+        # A paid deposit changes no state of the sale
+        cls.update_follow_up(sales)
+
+    @classmethod
+    def update_follow_up(cls, sales):
+        "Store the follow-up values of the sales"
+        to_write = []
+        # Browse in batches for the prefetch of lines and moves
+        for sub_ids in grouped_slice(list({s.id for s in sales}), 100):
+            for sale in cls.browse(list(sub_ids)):
+                values = sale._follow_up_values()
+                if any(getattr(sale, k) != v for k, v in values.items()):
+                    to_write.extend(([sale], values))
+        if to_write:
+            with without_check_access():
+                cls.write(*to_write)
+
+    def _follow_up_moves(self):
+        "Yield the delivery moves of the sale with their line"
+        for line in self.lines:
+            # A returned line is no delivery to follow
+            if line.type != 'line' or (line.quantity or 0) <= 0:
+                continue
+            skips = set(line.moves_ignored) | set(line.moves_recreated)
+            for move in line.moves:
+                if move in skips:
+                    continue
+                if move.to_location.type == 'customer':
+                    yield line, move
+
+    def _follow_up_values(self):
+        "Return the follow-up values computed from the sale's moves"
+        pool = Pool()
+        Uom = pool.get('product.uom')
+        ShipmentOut = pool.get('stock.shipment.out')
+
+        def planned(move):
+            shipment = move.shipment
+            if shipment and getattr(shipment, 'planned_date', None):
+                return shipment.planned_date
+            return move.planned_date
+
+        open_dates, done_planned, delivered, prepared = [], [], [], []
+        remaining = 0
+        delivered_by_line = {}
+        for line, move in self._follow_up_moves():
+            if move.state == 'cancelled':
+                continue
+            if move.state == 'done':
+                if move.effective_date:
+                    delivered.append(move.effective_date)
+                if planned(move):
+                    done_planned.append(planned(move))
+                delivered_by_line[line] = delivered_by_line.get(line, 0) + (
+                    Uom.compute_qty(
+                        move.unit, move.quantity, line.unit, round=False))
+            elif planned(move):
+                open_dates.append(planned(move))
+            shipment = move.shipment
+            if (isinstance(shipment, ShipmentOut)
+                    and shipment.state != 'cancelled'
+                    and shipment.prepared_date):
+                prepared.append(shipment.prepared_date)
+        for line in self.lines:
+            if (line.type != 'line' or not line.product
+                    or line.product.type == 'service'
+                    or (line.quantity or 0) <= 0):
+                continue
+            left = line.quantity - delivered_by_line.get(line, 0)
+            if line.moves:
+                # A line whose rest was ignored is complete
+                if line.moves_ignored and not any(
+                        m.state not in {'done', 'cancelled'}
+                        for m in line.moves):
+                    left = 0
+            remaining += max(line.unit.round(left), 0)
+        open_date = min(open_dates) if open_dates else None
+        delivered_date = max(delivered) if delivered else None
+        values = {
+            'follow_up_open_date': open_date,
+            'follow_up_planned_date': open_date or (
+                max(done_planned) if done_planned else None),
+            'follow_up_delivered_date': delivered_date,
+            'follow_up_prepared_date': max(prepared) if prepared else None,
+            'follow_up_remaining': remaining,
+            }
+        values['follow_up_state'] = self._follow_up_state(values)
+        complete = values['follow_up_state'] in {
+            'delivered', 'invoiced', 'paid'}
+        values['follow_up_on_time'] = bool(
+            complete and delivered_date and done_planned
+            and delivered_date <= max(done_planned))
+        return values
+
+    def _follow_up_state(self, values):
+        """Return the follow-up status:
+        cancelled if the sale is cancelled; once nothing is left to deliver:
+        paid, invoiced (posted invoices) or delivered; else shipment
+        exception (a cancelled delivery to handle), awaiting deposit,
+        then the least advanced open delivery note: awaiting stock (draft
+        or waiting), in preparation (assigned, picked or packed), shipped;
+        to ship when no delivery note is open yet"""
+        pool = Pool()
+        ShipmentOut = pool.get('stock.shipment.out')
+        if self.state not in FOLLOW_UP_SALE_STATES:
+            return None
+        if self.state == 'cancelled':
+            return 'cancelled'
+        if (not values['follow_up_open_date']
+                and not values['follow_up_remaining']
+                and self.state in {'processing', 'done'}):
+            if self.invoice_state == 'paid':
+                return 'paid'
+            elif self.invoice_state in {'awaiting payment', 'partially paid'}:
+                return 'invoiced'
+            return 'delivered'
+        if self.shipment_state == 'exception':
+            return 'exception'
+        if getattr(self, 'deposit_state', None) == 'awaiting':
+            return 'awaiting_deposit'
+        states = set()
+        for _, move in self._follow_up_moves():
+            if move.state in {'done', 'cancelled'}:
+                continue
+            shipment = move.shipment
+            if isinstance(shipment, ShipmentOut):
+                states.add(shipment.state)
+            else:
+                states.add(move.state)
+        if states & {'draft', 'waiting', 'staging'}:
+            return 'awaiting_stock'
+        if states & {'assigned', 'picked', 'packed'}:
+            return 'in_preparation'
+        if 'shipped' in states:
+            return 'shipped'
+        return 'to_ship'
+
+    @classmethod
+    def set_follow_up_comment(cls, sales, comment):
+        "Set the observation of sales and keep it in their history"
+        pool = Pool()
+        Observation = pool.get('sale.follow_up.observation')
+        transaction = Transaction()
+        now = dt.datetime.now().replace(microsecond=0)
+        user = transaction.user
+        with without_check_access():
+            cls.write(list(sales), {
+                    'follow_up_comment': comment,
+                    'follow_up_comment_by': user,
+                    'follow_up_comment_at': now,
+                    })
+            Observation.create([{
+                        'sale': s.id,
+                        'text': comment,
+                        'user': user,
+                        'date': now,
+                        } for s in sales])
+
+    @classmethod
+    def remind_late_deliveries(cls, date=None):
+        """Remind the salesperson, and the customer when a template is
+        configured, of the orders whose planned delivery date has passed;
+        once per planned date"""
+        pool = Pool()
+        Date = pool.get('ir.date')
+        Configuration = pool.get('sale.configuration')
+        Reminder = pool.get('sale.follow_up.reminder')
+        Lang = pool.get('ir.lang')
+        config = Configuration(1)
+        if date is None:
+            date = Date.today()
+        company = Transaction().context.get('company')
+        template = config.get_multivalue(
+            'follow_up_reminder_template', company=company)
+        domain = [
+            ('state', 'in', ['confirmed', 'processing']),
+            ('follow_up_open_date', '<', date),
+            ]
+        if company:
+            domain.append(('company', '=', company))
+        lang = Lang.get()
+        now = dt.datetime.now().replace(microsecond=0)
+        reminded = []
+        reminders = []
+        for sale in cls.search(domain, order=[('id', 'ASC')]):
+            planned_date = sale.follow_up_open_date
+            # A moved planned date is reminded again once it has passed
+            if Reminder.search([
+                        ('sale', '=', sale.id),
+                        ('kind', '=', 'late_delivery'),
+                        ('planned_date', '=', planned_date),
+                        ], limit=1):
+                continue
+            delay = (date - planned_date).days
+            users = sale.salesperson_users
+            for user in users:
+                cls.notify_user(
+                    [sale], 'tryton-notification',
+                    gettext('sale_chain.msg_late_delivery_label',
+                        sale=sale.rec_name),
+                    description=gettext(
+                        'sale_chain.msg_late_delivery_description',
+                        sale=sale.rec_name, party=sale.party.rec_name,
+                        date=lang.strftime(planned_date), days=delay),
+                    user=user.id)
+            to = sale._send_follow_up_email(template)
+            reminders.append({
+                    'sale': sale.id,
+                    'kind': 'late_delivery',
+                    'date': now,
+                    'planned_date': planned_date,
+                    'delay': delay,
+                    'users': [('add', [u.id for u in users])],
+                    'email_to': to,
+                    })
+            cls.write([sale], {
+                    'follow_up_reminded_at': now,
+                    'follow_up_reminder_count': (
+                        sale.follow_up_reminder_count or 0) + 1,
+                    })
+            reminded.append(sale)
+        Reminder.create(reminders)
+        cls._notify_new_dates(date, company)
+        return reminded
+
+    @classmethod
+    def _notify_new_dates(cls, date, company):
+        """E-mail the customer the new planned date of the orders reminded
+        late whose delivery has been planned again, once per new date"""
+        pool = Pool()
+        Configuration = pool.get('sale.configuration')
+        Reminder = pool.get('sale.follow_up.reminder')
+        template = Configuration(1).get_multivalue(
+            'follow_up_new_date_template', company=company)
+        if not template:
+            return []
+        domain = [
+            ('state', 'in', ['confirmed', 'processing']),
+            ('follow_up_open_date', '>=', date),
+            ('follow_up_reminders.kind', '=', 'late_delivery'),
+            ]
+        if company:
+            domain.append(('company', '=', company))
+        now = dt.datetime.now().replace(microsecond=0)
+        notified, reminders = [], []
+        for sale in cls.search(domain, order=[('id', 'ASC')]):
+            planned_date = sale.follow_up_open_date
+            if Reminder.search([
+                        ('sale', '=', sale.id),
+                        ('kind', '=', 'new_date'),
+                        ('planned_date', '=', planned_date),
+                        ], limit=1):
+                continue
+            to = sale._send_follow_up_email(template)
+            if not to:
+                continue
+            reminders.append({
+                    'sale': sale.id,
+                    'kind': 'new_date',
+                    'date': now,
+                    'planned_date': planned_date,
+                    'email_to': to,
+                    })
+            notified.append(sale)
+        Reminder.create(reminders)
+        return notified
+
+    def _send_follow_up_email(self, template):
+        "Send template about the sale and return its recipients"
+        pool = Pool()
+        Email = pool.get('ir.email')
+        if not template:
+            return ''
+        values = template.get(self)
+        if not values.get('to'):
+            return ''
+        to = ', '.join(values['to'])
+        Email.send(
+            to=to,
+            cc=', '.join(values.get('cc', [])),
+            bcc=', '.join(values.get('bcc', [])),
+            subject=values.get('subject', ''),
+            body=values.get('body', ''),
+            record=[self.__name__, self.id],
+            reports=[r.id for r in template.reports])
+        return to
+
+
+class Observation(ModelSQL, ModelView):
+    "Sale Follow-up Observation"
+    __name__ = 'sale.follow_up.observation'
+
+    sale = fields.Many2One(
+        'sale.sale', "Sale", required=True, ondelete='CASCADE',
+        readonly=True)
+    text = fields.Text("Observation", readonly=True)
+    user = fields.Many2One('res.user', "User", readonly=True)
+    date = fields.DateTime("Date", required=True, readonly=True)
+
+    @classmethod
+    def __setup__(cls):
+        super().__setup__()
+        cls.__access__.add('sale')
+        cls._order = [('date', 'DESC'), ('id', 'DESC')]
+
+    @classmethod
+    def check_modification(
+            cls, mode, observations, values=None, external=False):
+        super().check_modification(
+            mode, observations, values=values, external=external)
+        # The history is evidence of what was said and when
+        if mode in {'write', 'delete'}:
+            raise AccessError(gettext(
+                    'sale_chain.msg_follow_up_observation_modify'))
+
+
+class Reminder(ModelSQL, ModelView):
+    "Sale Follow-up Reminder"
+    __name__ = 'sale.follow_up.reminder'
+
+    sale = fields.Many2One(
+        'sale.sale', "Sale", required=True, ondelete='CASCADE',
+        readonly=True)
+    kind = fields.Selection(REMINDER_KINDS, "Kind", readonly=True)
+    date = fields.DateTime("Date", required=True, readonly=True)
+    planned_date = fields.Date(
+        "Planned Date", readonly=True,
+        help="The planned delivery date that had passed.")
+    delay = fields.Integer("Delay", readonly=True, help="In days.")
+    users = fields.Many2Many(
+        'sale.follow_up.reminder-res.user', 'reminder', 'user',
+        "Notified Users", readonly=True)
+    email_to = fields.Char("E-mailed to", readonly=True)
+
+    @classmethod
+    def __setup__(cls):
+        super().__setup__()
+        cls.__access__.add('sale')
+        cls._order = [('date', 'DESC'), ('id', 'DESC')]
+        t = cls.__table__()
+        cls._sql_indexes.add(
+            Index(
+                t,
+                (t.sale, Index.Equality()),
+                (t.planned_date, Index.Range())))
+
+
+class ReminderUser(ModelSQL):
+    "Sale Follow-up Reminder - User"
+    __name__ = 'sale.follow_up.reminder-res.user'
+
+    reminder = fields.Many2One(
+        'sale.follow_up.reminder', "Reminder", required=True,
+        ondelete='CASCADE')
+    user = fields.Many2One(
+        'res.user', "User", required=True, ondelete='CASCADE')
+
+
+class FollowUpContext(ModelView):
+    "Sale Follow-up Context"
+    __name__ = 'sale.follow_up.context'
+
+    company = fields.Many2One('company.company', "Company", required=True)
+    warehouse = fields.Many2One(
+        'stock.location', "Warehouse",
+        domain=[('type', '=', 'warehouse')])
+    from_date = fields.Date(
+        "From Date",
+        domain=[
+            If(Eval('to_date') & Eval('from_date'),
+                ('from_date', '<=', Eval('to_date')),
+                ()),
+            ],
+        help="The first order date shown.")
+    to_date = fields.Date(
+        "To Date",
+        domain=[
+            If(Eval('from_date') & Eval('to_date'),
+                ('to_date', '>=', Eval('from_date')),
+                ()),
+            ],
+        help="The last order date shown.")
+    customer = fields.Many2One(
+        'party.party', "Customer",
+        context={
+            'company': Eval('company', -1),
+            },
+        depends=['company'])
+    salesperson = fields.Many2One(
+        'company.employee', "Salesperson",
+        domain=[('company', '=', Eval('company', -1))])
+
+    @classmethod
+    def default_company(cls):
+        return Transaction().context.get('company')
+
+    @classmethod
+    def default_warehouse(cls):
+        return Transaction().context.get('warehouse')
+
+    @classmethod
+    def default_from_date(cls):
+        return Transaction().context.get('from_date')
+
+    @classmethod
+    def default_to_date(cls):
+        return Transaction().context.get('to_date')
+
+    @classmethod
+    def default_customer(cls):
+        return Transaction().context.get('customer')
+
+    @classmethod
+    def default_salesperson(cls):
+        return Transaction().context.get('salesperson')
+
+
+def _context_where(sale):
+    "Return the condition on sale of the follow-up context"
+    context = Transaction().context
+    where = sale.company == context.get('company', -1)
+    if context.get('warehouse'):
+        where &= sale.warehouse == context['warehouse']
+    if context.get('from_date'):
+        where &= sale.sale_date >= context['from_date']
+    if context.get('to_date'):
+        where &= sale.sale_date <= context['to_date']
+    if context.get('customer'):
+        where &= sale.party == context['customer']
+    if context.get('salesperson'):
+        where &= sale.quoted_by == context['salesperson']
+    return where
+
+
+class FollowUp(ModelSQL, ModelView):
+    "Sale Follow-up"
+    __name__ = 'sale.follow_up'
+
+    sale = fields.Many2One('sale.sale', "Sale", required=True, readonly=True)
+    company = fields.Many2One('company.company', "Company", readonly=True)
+    number = fields.Char("Order Number", readonly=True)
+    sale_date = fields.Date("Date", readonly=True)
+    customer = fields.Many2One(
+        'party.party', "Customer", readonly=True,
+        context={
+            'company': Eval('company', -1),
+            },
+        depends=['company'])
+    prepared_date = fields.Date("Preparation Date", readonly=True)
+    planned_date = fields.Date("Planned Delivery Date", readonly=True)
+    open_date = fields.Date("Open Delivery Date", readonly=True)
+    delivered_date = fields.Date("Actual Delivery Date", readonly=True)
+    comment = fields.Function(
+        fields.Text("Observation"), 'get_comment', setter='set_comment')
+    comment_by = fields.Many2One('res.user', "Observation by", readonly=True)
+    comment_at = fields.DateTime("Observation at", readonly=True)
+    state = fields.Selection(FOLLOW_UP_STATES, "Status", readonly=True)
+    late = fields.Function(
+        fields.Boolean("Late"), 'get_late', searcher='search_late')
+    due_this_week = fields.Function(
+        fields.Boolean("Due this Week"), 'get_due_this_week',
+        searcher='search_due_this_week')
+    delay = fields.Function(
+        fields.Integer("Delay", help="In days."), 'get_late')
+    remaining_quantity = fields.Float("Quantity to Deliver", readonly=True)
+    salesperson = fields.Many2One(
+        'company.employee', "Salesperson", readonly=True)
+    warehouse = fields.Many2One('stock.location', "Warehouse", readonly=True)
+    reminded_at = fields.DateTime("Last Reminder", readonly=True)
+    reminder_count = fields.Integer("Reminders", readonly=True)
+    shipments = fields.Function(
+        fields.Many2Many(
+            'stock.shipment.out', None, None, "Delivery Notes",
+            readonly=True),
+        'get_shipments')
+    observations = fields.Function(
+        fields.Many2Many(
+            'sale.follow_up.observation', None, None, "Observations",
+            readonly=True),
+        'get_observations')
+    reminders = fields.Function(
+        fields.Many2Many(
+            'sale.follow_up.reminder', None, None, "Reminders",
+            readonly=True),
+        'get_reminders')
+
+    @classmethod
+    def __setup__(cls):
+        super().__setup__()
+        # No __access__ on the sale: its create and delete permissions
+        # would let the clients offer to create rows
+        cls._order = [
+            ('sale_date', 'DESC'),
+            ('id', 'DESC'),
+            ]
+
+    @classmethod
+    def table_query(cls):
+        pool = Pool()
+        Sale = pool.get('sale.sale')
+        sale = Sale.__table__()
+        where = sale.state.in_(FOLLOW_UP_SALE_STATES)
+        # A quotation cancelled before confirmation is no order
+        where &= (sale.state != 'cancelled') | (sale.sale_date != Null)
+        where &= _context_where(sale)
+        return sale.select(
+            sale.id.as_('id'),
+            sale.create_uid.as_('create_uid'),
+            sale.create_date.as_('create_date'),
+            sale.write_uid.as_('write_uid'),
+            sale.write_date.as_('write_date'),
+            sale.id.as_('sale'),
+            sale.company.as_('company'),
+            sale.number.as_('number'),
+            sale.sale_date.as_('sale_date'),
+            sale.party.as_('customer'),
+            sale.follow_up_prepared_date.as_('prepared_date'),
+            sale.follow_up_planned_date.as_('planned_date'),
+            sale.follow_up_open_date.as_('open_date'),
+            sale.follow_up_delivered_date.as_('delivered_date'),
+            sale.follow_up_comment_by.as_('comment_by'),
+            sale.follow_up_comment_at.as_('comment_at'),
+            sale.follow_up_state.as_('state'),
+            sale.follow_up_remaining.as_('remaining_quantity'),
+            sale.quoted_by.as_('salesperson'),
+            sale.warehouse.as_('warehouse'),
+            sale.follow_up_reminded_at.as_('reminded_at'),
+            sale.follow_up_reminder_count.as_('reminder_count'),
+            where=where)
+
+    @classmethod
+    def _today(cls):
+        return Pool().get('ir.date').today()
+
+    @classmethod
+    def get_late(cls, records, names):
+        today = cls._today()
+        result = {n: {} for n in names}
+        for record in records:
+            late = bool(record.open_date and record.open_date < today)
+            if 'late' in names:
+                result['late'][record.id] = late
+            if 'delay' in names:
+                result['delay'][record.id] = (
+                    (today - record.open_date).days if late else None)
+        return result
+
+    @classmethod
+    def search_late(cls, name, clause):
+        _, operator, value = clause[:3]
+        today = cls._today()
+        late = [('open_date', '<', today)]
+        not_late = ['OR',
+            ('open_date', '=', None),
+            ('open_date', '>=', today),
+            ]
+        if (operator, value) in {('=', True), ('!=', False)}:
+            return late
+        return not_late
+
+    def get_due_this_week(self, name):
+        start, end = _week(self._today())
+        return bool(self.open_date and start <= self.open_date <= end)
+
+    @classmethod
+    def search_due_this_week(cls, name, clause):
+        _, operator, value = clause[:3]
+        start, end = _week(cls._today())
+        due = [('open_date', '>=', start), ('open_date', '<=', end)]
+        if (operator, value) in {('=', True), ('!=', False)}:
+            return due
+        return ['OR',
+            ('open_date', '=', None),
+            ('open_date', '<', start),
+            ('open_date', '>', end),
+            ]
+
+    @classmethod
+    def get_comment(cls, records, name):
+        pool = Pool()
+        Sale = pool.get('sale.sale')
+        sales = Sale.browse([r.id for r in records])
+        return {s.id: s.follow_up_comment for s in sales}
+
+    @classmethod
+    def set_comment(cls, records, name, value):
+        pool = Pool()
+        Sale = pool.get('sale.sale')
+        Sale.set_follow_up_comment(Sale.browse([r.id for r in records]), value)
+
+    def get_shipments(self, name):
+        return [s.id for s in self.sale.shipments]
+
+    def get_observations(self, name):
+        return [o.id for o in self.sale.follow_up_observations]
+
+    def get_reminders(self, name):
+        return [r.id for r in self.sale.follow_up_reminders]
+
+    @classmethod
+    def write(cls, *args):
+        # The follow-up has no table: only its observation is written, on
+        # the sale, after the checks of the standard write
+        pool = Pool()
+        ModelAccess = pool.get('ir.model.access')
+        ModelFieldAccess = pool.get('ir.model.field.access')
+        actions = iter(args)
+        to_set = []
+        for records, values in zip(actions, actions):
+            if set(values) - {'comment'}:
+                raise AccessError(gettext(
+                        'sale_chain.msg_follow_up_write',
+                        fields=', '.join(sorted(set(values) - {'comment'}))))
+            to_set.append((records, values))
+        ModelAccess.check(cls.__name__, 'write')
+        ModelFieldAccess.check(cls.__name__, ['comment'], 'write')
+        for records, values in to_set:
+            ids = [r.id for r in records]
+            # Only the rows the user can read, through the record rules
+            visible = cls.search([('id', 'in', ids)])
+            if len(visible) != len(set(ids)):
+                raise AccessError(gettext(
+                        'sale_chain.msg_follow_up_write_rule'))
+            cls.set_comment(records, 'comment', values['comment'])
+
+
+class FollowUpMonth(ModelSQL, ModelView):
+    "Sale Follow-up per Month"
+    __name__ = 'sale.follow_up.month'
+
+    company = fields.Many2One('company.company', "Company", readonly=True)
+    month = fields.Date("Month", readonly=True)
+    delivered = fields.Integer("Delivered Orders", readonly=True)
+    on_time = fields.Integer("On Time", readonly=True)
+    rate = fields.Function(
+        fields.Float("On-time Rate", digits=(3, 1), help="In %."),
+        'get_rate')
+
+    @classmethod
+    def __setup__(cls):
+        super().__setup__()
+        cls._order = [('month', 'ASC'), ('id', 'ASC')]
+
+    @classmethod
+    def table_query(cls):
+        pool = Pool()
+        Sale = pool.get('sale.sale')
+        sale = Sale.__table__()
+        where = sale.follow_up_state.in_(['delivered', 'invoiced', 'paid'])
+        where &= sale.follow_up_delivered_date != Null
+        where &= _context_where(sale)
+        # PostgreSQL does not match the month of the select with the one
+        # of the group by as their parameters differ: group a subquery
+        delivered = sale.select(
+            sale.id, sale.company, sale.create_date, sale.follow_up_on_time,
+            cls.month.sql_cast(
+                DateTrunc('month', sale.follow_up_delivered_date)
+                ).as_('month'),
+            where=where)
+        return delivered.select(
+            Min(delivered.id).as_('id'),
+            Literal(0).as_('create_uid'),
+            Min(delivered.create_date).as_('create_date'),
+            cls.write_uid.sql_cast(Literal(None)).as_('write_uid'),
+            cls.write_date.sql_cast(Literal(None)).as_('write_date'),
+            delivered.company.as_('company'),
+            delivered.month.as_('month'),
+            Count(delivered.id).as_('delivered'),
+            Sum(Case((delivered.follow_up_on_time == Literal(True), 1),
+                    else_=0)).as_('on_time'),
+            group_by=[delivered.company, delivered.month])
+
+    def get_rate(self, name):
+        if self.delivered:
+            return round(100.0 * (self.on_time or 0) / self.delivered, 1)
+
+
+class ShipmentOut(metaclass=PoolMeta):
+    __name__ = 'stock.shipment.out'
+
+    prepared_date = fields.Date(
+        "Preparation Date", readonly=True,
+        help="When the goods were picked, or packed without picking.")
+
+    @classmethod
+    def copy(cls, shipments, default=None):
+        default = default.copy() if default is not None else {}
+        default.setdefault('prepared_date')
+        return super().copy(shipments, default=default)
+
+    @classmethod
+    def _set_prepared_date(cls, shipments):
+        pool = Pool()
+        Date = pool.get('ir.date')
+        shipments = [
+            s for s in shipments if s.state in {'picked', 'packed'}]
+        for shipment in shipments:
+            if not shipment.prepared_date:
+                with Transaction().set_context(
+                        company=shipment.company.id):
+                    shipment.prepared_date = Date.today()
+        cls.save(shipments)
+
+    @classmethod
+    def pick(cls, shipments):
+        super().pick(shipments)
+        cls._set_prepared_date(shipments)
+
+    @classmethod
+    def pack(cls, shipments):
+        super().pack(shipments)
+        cls._set_prepared_date(shipments)
+
+    @classmethod
+    def draft(cls, shipments):
+        super().draft(shipments)
+        cls.write(shipments, {'prepared_date': None})
+
+    @classmethod
+    def on_modification(cls, mode, shipments, field_names=None):
+        super().on_modification(mode, shipments, field_names=field_names)
+        if mode == 'write' and field_names & {
+                'state', 'planned_date', 'prepared_date', 'effective_date'}:
+            _update_sales(m for s in shipments for m in s.outgoing_moves)
+
+
+def _update_sales(moves):
+    "Update the follow-up of the sales of moves"
+    pool = Pool()
+    Sale = pool.get('sale.sale')
+    SaleLine = pool.get('sale.line')
+    sales = {
+        m.origin.sale for m in moves if isinstance(m.origin, SaleLine)}
+    if sales:
+        Sale.update_follow_up(list(sales))
+
+
+class Move(metaclass=PoolMeta):
+    __name__ = 'stock.move'
+
+    @classmethod
+    def on_modification(cls, mode, moves, field_names=None):
+        super().on_modification(mode, moves, field_names=field_names)
+        if mode == 'create' or (mode == 'write' and field_names & {
+                    'state', 'planned_date', 'effective_date', 'quantity',
+                    'unit', 'shipment', 'origin'}):
+            _update_sales(moves)
+
+    @classmethod
+    def on_delete(cls, moves):
+        callback = super().on_delete(moves)
+        pool = Pool()
+        SaleLine = pool.get('sale.line')
+        sales = {
+            m.origin.sale.id for m in moves
+            if isinstance(m.origin, SaleLine)}
+        if sales:
+            def update():
+                Sale = pool.get('sale.sale')
+                Sale.update_follow_up(Sale.browse(list(sales)))
+            callback.append(update)
+        return callback
+
+
+class Cron(metaclass=PoolMeta):
+    __name__ = 'ir.cron'
+
+    @classmethod
+    def __setup__(cls):
+        super().__setup__()
+        cls.method.selection.append(
+            ('sale.sale|remind_late_deliveries', "Remind Late Deliveries"))
