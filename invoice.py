@@ -77,20 +77,9 @@ class Invoice(ChainMixin, metaclass=PoolMeta):
         return ''
 
     @property
-    def sales(self):
-        "The sales the lines of the invoice come from"
-        pool = Pool()
-        SaleLine = pool.get('sale.line')
-        sales = []
-        for line in self.lines:
-            origin = getattr(line, 'origin', None)
-            if isinstance(origin, SaleLine) and origin.sale not in sales:
-                sales.append(origin.sale)
-        return sales
-
-    @property
     def delivery_addresses(self):
-        "The delivery addresses which differ from the invoice address"
+        """The delivery addresses of the invoice's sales which differ from
+        the invoice address"""
         addresses = []
         for sale in self.sales:
             address = sale.shipment_address
