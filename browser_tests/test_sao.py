@@ -72,6 +72,10 @@ class SaoTestCase(unittest.TestCase):
                     % cls.log.name)
             time.sleep(0.3)
 
+        # The machine may be loaded: give the client the time of the page
+        # timeout to show its values
+        from playwright.sync_api import expect
+        expect.set_options(timeout=20000)
         cls.playwright = sync_playwright().start()
         cls.addClassCleanup(cls.playwright.stop)
 
