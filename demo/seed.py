@@ -29,7 +29,7 @@ from stdnum.fr import siren as siren_mod
 from stdnum.fr import siret as siret_mod
 from stdnum.fr import tva as tva_mod
 
-from proteus import Model, Wizard
+from proteus import Model, Report, Wizard
 from proteus import config as pconfig
 
 D = Decimal
@@ -843,7 +843,16 @@ def main():
     line.unit_price = D('45.00')
     line.taxes.append(Tax(tax.id))
     proforma.click('validate_invoice')
-    log(f"{posted} invoices posted, one draft, one pro forma")
+    # The customer got the original of an invoice and asked for it again:
+    # the second print is a duplicate, both in the print log
+    printed, = Invoice.find([
+            ('party', '=', parties['lefevre'].id),
+            ('state', 'in', ['posted', 'paid']),
+            ], order=[('number', 'ASC')], limit=1)
+    for _ in range(2):
+        Report('account.invoice').execute([printed])
+    log(f"{posted} invoices posted, one draft, one pro forma; "
+        f"{printed.number} printed twice (original, duplicate)")
 
     # Credit notes and payments in the order of their dates
     actions = []
