@@ -681,6 +681,16 @@ class FollowUp(ModelSQL, ModelView):
             ]
 
     @classmethod
+    def view_attributes(cls):
+        # The clients read visual as encoded PYSON, which a view's XML
+        # cannot hold
+        return super().view_attributes() + [
+            ('/tree', 'visual',
+                If(Eval('late', False), 'danger',
+                    If(Eval('state') == 'cancelled', 'muted', ''))),
+            ]
+
+    @classmethod
     def table_query(cls):
         pool = Pool()
         Sale = pool.get('sale.sale')
