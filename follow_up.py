@@ -14,11 +14,13 @@ from sql.functions import DateTrunc
 from trytond.i18n import gettext
 from trytond.model import Index, ModelSQL, ModelView, fields
 from trytond.model.exceptions import AccessError
+from trytond.modules.company.company import CompanyReport
 from trytond.modules.company.model import CompanyValueMixin
 from trytond.pool import Pool, PoolMeta
 from trytond.pyson import Eval, If
 from trytond.tools import grouped_slice
 from trytond.transaction import Transaction, without_check_access
+from trytond.wizard import Button, StateReport, StateView, Wizard
 
 # The status of an order in the follow-up, from the least to the most
 # advanced; see Sale._follow_up_state for the rule
@@ -638,6 +640,7 @@ class FollowUp(ModelSQL, ModelView):
     comment_by = fields.Many2One('res.user', "Observation by", readonly=True)
     comment_at = fields.DateTime("Observation at", readonly=True)
     state = fields.Selection(FOLLOW_UP_STATES, "Status", readonly=True)
+    state_string = state.translated('state')
     late = fields.Function(
         fields.Boolean("Late"), 'get_late', searcher='search_late')
     due_this_week = fields.Function(
@@ -675,6 +678,16 @@ class FollowUp(ModelSQL, ModelView):
         cls._order = [
             ('sale_date', 'DESC'),
             ('id', 'DESC'),
+            ]
+
+    @classmethod
+    def view_attributes(cls):
+        # The clients read visual as encoded PYSON, which a view's XML
+        # cannot hold
+        return super().view_attributes() + [
+            ('/tree', 'visual',
+                If(Eval('late', False), 'danger',
+                    If(Eval('state') == 'cancelled', 'muted', ''))),
             ]
 
     @classmethod
@@ -762,8 +775,10 @@ class FollowUp(ModelSQL, ModelView):
     def get_comment(cls, records, name):
         pool = Pool()
         Sale = pool.get('sale.sale')
-        sales = Sale.browse([r.id for r in records])
-        return {s.id: s.follow_up_comment for s in sales}
+        # Read, not browse: the report asks for thousands of rows
+        return {
+            s['id']: s['follow_up_comment'] for s in Sale.read(
+                [r.id for r in records], ['follow_up_comment'])}
 
     @classmethod
     def set_comment(cls, records, name, value):
@@ -805,6 +820,130 @@ class FollowUp(ModelSQL, ModelView):
                 raise AccessError(gettext(
                         'sale_chain.msg_follow_up_write_rule'))
             cls.set_comment(records, 'comment', values['comment'])
+
+
+class FollowUpReport(CompanyReport):
+    "Order follow-up (tableau de suivi des commandes)"
+    __name__ = 'sale_chain.follow_up'
+
+    @classmethod
+    def execute(cls, ids, data):
+        data = dict(data or {})
+        # The rows exist only in the context of their company and period,
+        # which the print wizard sends with the data
+        context = {
+            k: data[k] for k in ['company', 'from_date', 'to_date']
+            if data.get(k)}
+        with Transaction().set_context(**context):
+            return super().execute(ids, data)
+
+    @classmethod
+    def _get_records(cls, ids, model, data):
+        pool = Pool()
+        Model = pool.get(model)
+        # The standard browses every row at once, which costs in the square
+        # of their number; the template sets no language per row
+        records = []
+        for sub_ids in grouped_slice(ids, cls._records_slice):
+            records.extend(Model.browse(list(sub_ids)))
+        return records
+
+    _records_slice = 1000
+
+    @classmethod
+    def get_context(cls, records, header, data):
+        pool = Pool()
+        Date = pool.get('ir.date')
+        context = super().get_context(records, header, data)
+        context['today'] = Date.today()
+        context['late_count'] = cls.late_count
+        return context
+
+    @staticmethod
+    def late_count(records):
+        return sum(1 for r in records if r.late)
+
+
+class FollowUpPrintStart(ModelView):
+    "Print Order Follow-up"
+    __name__ = 'sale.follow_up.print.start'
+
+    company = fields.Many2One('company.company', "Company", required=True)
+    from_date = fields.Date(
+        "From Date", required=True,
+        domain=[
+            If(Eval('to_date') & Eval('from_date'),
+                ('from_date', '<=', Eval('to_date')),
+                ()),
+            ],
+        help="The first order date printed.")
+    to_date = fields.Date(
+        "To Date", required=True,
+        domain=[
+            If(Eval('from_date') & Eval('to_date'),
+                ('to_date', '>=', Eval('from_date')),
+                ()),
+            ],
+        help="The last order date printed.")
+    state = fields.Selection(
+        FOLLOW_UP_STATES, "Status",
+        help="Print only the orders of this status.")
+    late = fields.Boolean("Late Only", help="Print only the late orders.")
+
+    @classmethod
+    def default_company(cls):
+        return Transaction().context.get('company')
+
+    @classmethod
+    def default_from_date(cls):
+        pool = Pool()
+        Date = pool.get('ir.date')
+        return (Transaction().context.get('from_date')
+            or Date.today().replace(day=1))
+
+    @classmethod
+    def default_to_date(cls):
+        pool = Pool()
+        Date = pool.get('ir.date')
+        return Transaction().context.get('to_date') or Date.today()
+
+    @classmethod
+    def default_late(cls):
+        return False
+
+
+class FollowUpPrint(Wizard):
+    "Print the order follow-up of a period"
+    __name__ = 'sale.follow_up.print'
+    start = StateView(
+        'sale.follow_up.print.start',
+        'sale_chain.follow_up_print_start_view_form', [
+            Button("Cancel", 'end', 'tryton-cancel'),
+            Button("Print", 'print_', 'tryton-print', default=True),
+            ])
+    print_ = StateReport('sale_chain.follow_up')
+
+    def do_print_(self, action):
+        pool = Pool()
+        FollowUp = pool.get('sale.follow_up')
+        data = {
+            'model': FollowUp.__name__,
+            'company': self.start.company.id,
+            'from_date': self.start.from_date,
+            'to_date': self.start.to_date,
+            }
+        domain = []
+        if self.start.state:
+            domain.append(('state', '=', self.start.state))
+        if self.start.late:
+            domain.append(('late', '=', True))
+        with Transaction().set_context(
+                company=data['company'], from_date=data['from_date'],
+                to_date=data['to_date']):
+            rows = FollowUp.search(domain, order=[
+                    ('sale_date', 'ASC'), ('number', 'ASC'), ('id', 'ASC')])
+        data['ids'] = [r.id for r in rows]
+        return action, data
 
 
 class FollowUpMonth(ModelSQL, ModelView):

@@ -7,9 +7,11 @@ var/test/browser and served on BROWSER_TEST_PORT (default 8123).  Set
 BROWSER_REUSE_DB=1 to keep an existing database between runs.
 Screenshots are kept in var/test/screenshots.
 """
+import contextlib
 import os
 import re
 import shutil
+import sqlite3
 import subprocess
 import tempfile
 import time
@@ -396,4 +398,74 @@ class SaoTestCase(unittest.TestCase):
             state.evaluate('e => e.options[e.selectedIndex].text'),
             {'Confirmée', 'En traitement'})
         self.screenshot('13-order-confirmed')
+        self.assertEqual(self.errors, [])
+
+    def stored_observations(self, text):
+        "Return the number of sales and observations bearing text"
+        path = os.path.join(DEMO_DIR, 'demo.sqlite')
+        with contextlib.closing(sqlite3.connect(path)) as connection:
+            cursor = connection.cursor()
+            cursor.execute(
+                'SELECT COUNT(*) FROM sale_sale WHERE follow_up_comment = ?',
+                (text,))
+            sales, = cursor.fetchone()
+            cursor.execute(
+                'SELECT COUNT(*) FROM sale_follow_up_observation '
+                'WHERE text = ?', (text,))
+            observations, = cursor.fetchone()
+        return sales, observations
+
+    def test_follow_up_late_and_observation(self):
+        "See a late order in the follow-up and write its observation"
+        from playwright.sync_api import expect
+        page = self.page
+        self.login()
+        self.open_menu('Ventes', 'Suivi des commandes')
+        tab = self.active_tab()
+        tab.locator('table.tree').first.wait_for()
+        tab.locator('a:visible').filter(
+            has_text=re.compile(r'^\s*En retard')).first.click()
+        # The rest of Moreau's partial delivery is late, and shown in red
+        row = tab.locator('table.tree tbody tr').filter(
+            has_text='Moreau Rénovation')
+        row.first.wait_for()
+        self.assertEqual(row.count(), 1)
+        expect(row.first).to_have_class(re.compile(r'\bdanger\b'))
+        self.assertIn(
+            'En attente de stock',
+            row.first.locator('td[data-title^="Statut"]').inner_text())
+        self.screenshot('30-follow-up-late')
+
+        # The observation is written in the list itself
+        # Unique per run: a reused database keeps the former ones
+        text = "Reliquat promis pour lundi (%s)." % time.strftime('%H:%M:%S')
+        comment = 'td[data-title^="Observation"]'
+        # A click selects the row, Enter edits it
+        row.first.locator(comment).click()
+        page.keyboard.press('Enter')
+        editor = row.first.locator('input[name="comment"]')
+        editor.wait_for()
+        editor.fill(text)
+        editor.press('Tab')
+        page.keyboard.press('Control+s')
+        expect(row.first.locator(comment)).to_contain_text(text)
+        self.screenshot('31-follow-up-observation')
+        # Stored on the sale and in the history of its observations
+        deadline = time.monotonic() + 10
+        while self.stored_observations(text) != (1, 1):
+            self.assertLess(time.monotonic(), deadline, "not stored")
+            time.sleep(0.3)
+
+        # Read back from the server: another filter tab searches and reads
+        # the rows again
+        tab.locator('a:visible').filter(
+            has_text=re.compile(r'^\s*Toutes')).first.click()
+        tab.locator('table.tree tbody tr').filter(
+            has_text='Livrée').first.wait_for()
+        tab.locator('a:visible').filter(
+            has_text=re.compile(r'^\s*En retard')).first.click()
+        row = tab.locator('table.tree tbody tr').filter(
+            has_text='Moreau Rénovation')
+        expect(row.first.locator(comment)).to_contain_text(text)
+        self.screenshot('32-follow-up-observation-reloaded')
         self.assertEqual(self.errors, [])

@@ -174,6 +174,8 @@ CATEGORIES = {
 #   pay: day of payment of every invoice (None: unpaid)
 #   credit: (day, {code: quantity credited} or None for all, refund)
 #   lines: [(code, quantity, discount rate)]
+#   late: the open delivery note was planned so many days ago (late)
+#   post: False to leave the invoices of the deliveries in draft
 SALES = [
     # Drafts being keyed in
     dict(party='brico', lines=[('PERC-18V', 4, 0), ('FORET-HSS-8', 20, 0),
@@ -276,13 +278,14 @@ SALES = [
     dict(party='moreau', quote=24, order=21, lines=[('GANT-NIT-L', 20, 0),
             ('LUN-PROT', 30, 0), ('DISQ-INOX-125', 40, 0)],
         ship=[(19, {'GANT-NIT-L': 6, 'LUN-PROT': 30, 'DISQ-INOX-125': 40},
-            'done')],
+            'done')], late=6,
         channel='email', source='customer', document='order_form',
         received=21, terms="Franco de port",
         comment="Reliquat de gants à livrer dès réception fournisseur."),
     dict(party='vercors', quote=15, order=12, lines=[('PERC-18V', 6, 0),
             ('FORET-HSS-8', 10, 0)],
         ship=[(10, {'PERC-18V': 3, 'FORET-HSS-8': 10}, 'done')], pay=10,
+        late=2,
         channel='phone', source='customer', document='message', received=12,
         terms="Enlèvement par le client"),
     # Orders waiting for shipment
@@ -318,6 +321,24 @@ SALES = [
         channel='mail', source='customer', document='signed_quotation',
         received=2, terms="Enlèvement par le client",
         comment="Acompte de 30 % à réception du devis signé."),
+    # Delivered today, on time; its invoice waits in draft for the monthly
+    # statement (the follow-up shows it delivered, not yet invoiced)
+    dict(party='bernard', quote=0, order=0, lines=[('ECR-M6', 200, 0),
+            ('VIS-M6-100', 200, 0)],
+        ship=[(0, None, 'done')], post=False,
+        channel='phone', source='customer', document='message', received=0,
+        terms="Départ entrepôt",
+        comment="Facturation au relevé de fin de mois."),
+    ]
+
+# Observations written in the order follow-up, by party and order day
+OBSERVATIONS = [
+    ('moreau', 21, "Gants relancés chez le fournisseur : livraison du "
+        "reliquat promise sous 8 jours."),
+    ('vercors', 12, "Perceuses en rupture : client prévenu par téléphone."),
+    ('martin', 8, "Acompte reçu ; préparation dès réception des "
+        "perceuses."),
+    ('dupont', 3, "Livraison confirmée au chef de chantier."),
     ]
 
 
@@ -742,6 +763,16 @@ def ship(sale, day, quantities, state):
     return shipment
 
 
+def plan_late(sale, day):
+    "Plan the open delivery notes of sale on day, in the past"
+    sale.reload()
+    for shipment in sale.shipments:
+        if shipment.state in {'done', 'cancelled'}:
+            continue
+        shipment.planned_date = day
+        shipment.save()
+
+
 def main():
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument('-c', '--config', required=True,
@@ -802,6 +833,7 @@ def main():
             for spec, sale in sales
             for n, (d, quantities, state) in enumerate(spec.get('ship', []))),
         key=lambda e: (-e[0], e[1]))
+    unposted = set()
     for d, _, spec, sale, quantities, state in events:
         ship(sale, days(d), quantities, state)
         if state == 'done':
@@ -809,6 +841,12 @@ def main():
             for invoice in sale.invoices:
                 if invoice.state == 'draft' and invoice.id not in invoice_days:
                     invoice_days[invoice.id] = d
+                    if spec.get('post') is False:
+                        unposted.add(invoice.id)
+    # The rest of some partial deliveries is late
+    for spec, sale in sales:
+        if spec.get('late'):
+            plan_late(sale, days(spec['late']))
     # Deposit invoices are dated with the order
     for spec, sale in sales:
         if spec.get('deposit'):
@@ -826,7 +864,7 @@ def main():
         invoice.invoice_date = days(d)
         # Moreau's invoice of its first BL waits in draft for the rest;
         # the others are issued
-        if invoice.party == parties['moreau']:
+        if invoice.party == parties['moreau'] or invoice.id in unposted:
             invoice.save()
             continue
         invoice.click('post')
@@ -917,6 +955,9 @@ def main():
                 pay.execute('choice')
     log(f"{credit_notes} credit notes, payments")
 
+    write_observations(sales, parties)
+    log(f"{len(OBSERVATIONS)} follow-up observations")
+
     create_control_data(parties, terms, deposit_term, today)
     log("solvency assessments and customer conditions")
     create_users(company, lang)
@@ -925,6 +966,18 @@ def main():
     close_config_wizard()
     summary(config)
     log("done")
+
+
+def write_observations(sales, parties):
+    "Write the observations as the sales staff do, in the follow-up list"
+    FollowUp = Model.get('sale.follow_up')
+    for party, order, text in OBSERVATIONS:
+        sale = next(
+            s for spec, s in sales
+            if spec['party'] == party and spec.get('order') == order)
+        row = FollowUp(sale.id)
+        row.comment = text
+        row.save()
 
 
 # The solvency of the customers, recorded after the orders of the past so
@@ -1071,6 +1124,11 @@ def summary(config):
     print(f"  customer invoices: {len(invoices)} ({count(invoices, 'state')}),"
         f" credit notes {len(credit_notes)},"
         f" overdue receivable lines {len(overdue)}")
+    FollowUp = Model.get('sale.follow_up')
+    rows = FollowUp.find([])
+    print(f"  follow-up: {len(rows)} orders ({count(rows, 'state')}), "
+        f"late {sum(1 for r in rows if r.late)}, "
+        f"with an observation {sum(1 for r in rows if r.comment)}")
 
 
 if __name__ == '__main__':

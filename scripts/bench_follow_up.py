@@ -11,7 +11,9 @@ preparation) and measures, through ModelStorage.search and read as the
 client calls them (as the administrator, with access checks and record
 rules), the first page of 80 rows of the list, of the "late" tab, the count
 of late orders and the first page ordered by planned delivery date.
-Prints the median of 5 runs in milliseconds.
+Prints the median of 5 runs in milliseconds; then the printed follow-up
+(report sale_chain.follow_up, rendered through its report class as the
+client calls it) of REPORT_ROWS rows, median of 3 runs in seconds.
 
     TRYTOND_DATABASE_URI=postgresql://postgres@127.0.0.1:55442/ \\
         .venv/bin/python scripts/bench_follow_up.py [10000 50000 100000]
@@ -36,6 +38,8 @@ from trytond.tests.tools import activate_modules  # noqa: E402
 
 SIZES = [int(s) for s in sys.argv[1:]] or [10000, 50000, 100000]
 RUNS = 5
+REPORT_ROWS = 10000
+REPORT_RUNS = 3
 CUSTOMERS = 200
 LIST_FIELDS = [
     'number', 'sale_date', 'customer', 'customer.rec_name',
@@ -224,13 +228,13 @@ def create_indexes(database):
         transaction.commit()
 
 
-def measure(func):
+def measure(func, runs=RUNS):
     "Return the median time of func in milliseconds"
     from trytond.transaction import Transaction
     # Untimed: the first call fills the caches of the pool
     func()
     times = []
-    for _ in range(RUNS):
+    for _ in range(runs):
         Transaction().cache.clear()
         start = time.perf_counter()
         func()
@@ -293,6 +297,31 @@ def main():
             print(rows[-1], flush=True)
     print(header)
     print('\n'.join(rows))
+    measure_report(database, data['company'])
+
+
+def measure_report(database, company):
+    "Print the time to render the follow-up report of REPORT_ROWS rows"
+    from trytond.pool import Pool
+    from trytond.transaction import Transaction
+    with Transaction().start(database, 1, context={
+                'company': company,
+                'companies': [company],
+                '_check_access': True,
+                }):
+        pool = Pool()
+        FollowUp = pool.get('sale.follow_up')
+        FollowUpReport = pool.get('sale_chain.follow_up', type='report')
+        ids = [r.id for r in FollowUp.search([], limit=REPORT_ROWS)]
+        result = []
+
+        def render():
+            result[:] = FollowUpReport.execute(ids, {})
+
+        ms = measure(render, runs=REPORT_RUNS)
+        oext, content = result[0], result[1]
+        print("report of %d rows: %.1f s (%s, %d kB)" % (
+                len(ids), ms / 1000, oext, len(content) // 1024))
 
 
 if __name__ == '__main__':
