@@ -680,6 +680,13 @@ class FollowUp(ModelSQL, ModelView):
             ('id', 'DESC'),
             ]
 
+    def get_rec_name(self, name):
+        return self.number or self.sale.rec_name
+
+    @classmethod
+    def search_rec_name(cls, name, clause):
+        return [('number',) + tuple(clause[1:])]
+
     @classmethod
     def view_attributes(cls):
         # The clients read visual as encoded PYSON, which a view's XML
