@@ -3,39 +3,20 @@
 from collections import defaultdict
 
 from trytond.i18n import gettext
-from trytond.model import DeactivableMixin, ModelSQL, ModelView, fields
+from trytond.model import ModelSQL, ModelView, fields
 from trytond.pool import Pool, PoolMeta
 from trytond.pyson import Bool, Eval
 
+from .common import CodedReasonMixin
 from .exceptions import CreditNoteError
 
 # The states of an invoice which count as issued
 ISSUED = ['posted', 'paid']
 
 
-class CreditReason(DeactivableMixin, ModelSQL, ModelView):
+class CreditReason(CodedReasonMixin, ModelSQL, ModelView):
     "Credit Note Reason"
     __name__ = 'account.invoice.credit.reason'
-
-    code = fields.Char("Code", required=True)
-    name = fields.Char("Name", required=True, translate=True)
-
-    @classmethod
-    def __setup__(cls):
-        super().__setup__()
-        cls._order.insert(0, ('code', 'ASC'))
-
-    def get_rec_name(self, name):
-        return '%s - %s' % (self.code, self.name)
-
-    @classmethod
-    def search_rec_name(cls, name, clause):
-        _, operator, value = clause[:3]
-        bool_op = 'AND' if operator.startswith('!') else 'OR'
-        return [bool_op,
-            ('code', operator, value),
-            ('name', operator, value),
-            ]
 
 
 class Invoice(metaclass=PoolMeta):

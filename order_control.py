@@ -7,8 +7,7 @@ from collections import defaultdict
 from decimal import Decimal
 
 from trytond.i18n import gettext
-from trytond.model import (
-    DeactivableMixin, ModelSQL, ModelView, Workflow, fields)
+from trytond.model import ModelSQL, ModelView, Workflow, fields
 from trytond.model.exceptions import AccessError
 from trytond.modules.company.model import CompanyValueMixin
 from trytond.pool import Pool, PoolMeta
@@ -18,6 +17,7 @@ from trytond.transaction import Transaction, without_check_access
 from trytond.wizard import (
     Button, StateTransition, StateView, Wizard)
 
+from .common import CodedReasonMixin
 from .exceptions import ControlBlockedError, ControlWarning
 
 RESULTS = [
@@ -146,29 +146,9 @@ class ConfigurationOrderControl(ModelSQL, CompanyValueMixin):
         return Decimal('0.02')
 
 
-class OverrideReason(DeactivableMixin, ModelSQL, ModelView):
+class OverrideReason(CodedReasonMixin, ModelSQL, ModelView):
     "Order Control Override Reason"
     __name__ = 'sale.control.override.reason'
-
-    code = fields.Char("Code", required=True)
-    name = fields.Char("Name", required=True, translate=True)
-
-    @classmethod
-    def __setup__(cls):
-        super().__setup__()
-        cls._order.insert(0, ('code', 'ASC'))
-
-    def get_rec_name(self, name):
-        return '%s - %s' % (self.code, self.name)
-
-    @classmethod
-    def search_rec_name(cls, name, clause):
-        _, operator, value = clause[:3]
-        bool_op = 'AND' if operator.startswith('!') else 'OR'
-        return [bool_op,
-            ('code', operator, value),
-            ('name', operator, value),
-            ]
 
 
 class Control(ModelSQL, ModelView):
