@@ -25,3 +25,7 @@ class CreditNoteError(UserError):
 
 class InvoiceIntegrityError(UserError):
     pass
+
+
+class UninvoicedSaleError(UserError):
+    pass

@@ -6,7 +6,7 @@ from trytond.i18n import gettext
 from trytond.pool import Pool, PoolMeta
 from trytond.transaction import without_check_access
 
-from .exceptions import MentionError
+from .exceptions import MentionError, UninvoicedSaleError
 from .sale_chain import ChainMixin
 
 # Legal forms which have no share capital to print
@@ -18,24 +18,34 @@ def _address_complete(address):
         and (address.city or '').strip())
 
 
+def is_french_company(company):
+    "Tell if the French invoicing rules apply to the company"
+    party = company.party if company else None
+    if not party:
+        return False
+    if party.siren:
+        return True
+    return any(
+        a.country and a.country.code == 'FR' for a in party.addresses)
+
+
+def is_business_customer(party):
+    "Tell if the customer is a business (B2B)"
+    return (party.customer_type or 'business') == 'business'
+
+
 class Invoice(ChainMixin, metaclass=PoolMeta):
     __name__ = 'account.invoice'
 
     @property
     def is_french(self):
         "Tell if the French invoicing rules apply: a French company"
-        party = self.company.party if self.company else None
-        if not party:
-            return False
-        if party.siren:
-            return True
-        return any(
-            a.country and a.country.code == 'FR' for a in party.addresses)
+        return is_french_company(self.company)
 
     @property
     def is_business(self):
         "Tell if the customer is a business (B2B)"
-        return (self.party.customer_type or 'business') == 'business'
+        return is_business_customer(self.party)
 
     @property
     def is_deposit_invoice(self):
@@ -247,3 +257,98 @@ class InvoiceLine(metaclass=PoolMeta):
         origin = getattr(self, 'origin', None)
         if isinstance(origin, SaleLine):
             return origin.sale
+
+
+class Sale(metaclass=PoolMeta):
+    __name__ = 'sale.sale'
+
+    def uninvoiced_quantities(self):
+        """Return the (line, quantity) which would be delivered without
+        invoice, the ignored invoices counting as invoiced as Tryton does"""
+        pool = Pool()
+        UoM = pool.get('product.uom')
+        ignored = set(self.invoices_ignored)
+        recreated = set(self.invoices_recreated)
+        result = []
+        for line in self.line_lines:
+            if (line.quantity or 0) <= 0:
+                continue
+
+            def convert(record, quantity):
+                if record.unit and line.unit:
+                    return UoM.compute_qty(record.unit, quantity, line.unit)
+                return quantity
+            issued = ignored_quantity = 0
+            for invoice_line in line.invoice_lines:
+                invoice = invoice_line.invoice
+                if invoice_line.type != 'line' or not invoice:
+                    continue
+                quantity = convert(invoice_line, invoice_line.quantity or 0)
+                if invoice in ignored:
+                    ignored_quantity += quantity
+                elif invoice not in recreated and not (
+                        invoice.state == 'cancelled'
+                        and not invoice.cancel_move):
+                    issued += quantity
+            # What will be delivered; a service counts as rendered
+            delivered = line.quantity
+            if line.movable:
+                delivered -= sum(
+                    convert(m, m.quantity) for m in line.moves_ignored)
+                if self.shipment_method == 'invoice':
+                    # Tryton ships only what is invoiced
+                    delivered -= ignored_quantity
+            # Tryton invoices what remains, the ignored quantity counting
+            # as invoiced
+            if self.invoice_method == 'fulfillment' and line.movable:
+                target = delivered
+            else:
+                target = line.quantity
+            invoiced = issued + max(target - issued - ignored_quantity, 0)
+            missing = delivered - invoiced
+            if line.unit:
+                missing = line.unit.round(missing)
+            if missing > 0:
+                result.append((line, missing))
+        return result
+
+    @classmethod
+    def check_invoices_ignored(cls, sales):
+        """Refuse to ignore the invoice of goods delivered or services
+        rendered to a business customer of a French company: such a sale
+        must be invoiced (art. 289 of the CGI)"""
+        pool = Pool()
+        Lang = pool.get('ir.lang')
+        lang = Lang.get()
+        for sale in sales:
+            if (not sale.invoices_ignored
+                    or not is_french_company(sale.company)
+                    or not is_business_customer(sale.party)):
+                continue
+            missing = sale.uninvoiced_quantities()
+            if missing:
+                line, quantity = missing[0]
+                raise UninvoicedSaleError(gettext(
+                        'sale_chain.msg_sale_invoice_ignored_business',
+                        sale=sale.rec_name,
+                        party=sale.party.rec_name,
+                        line=line.rec_name,
+                        quantity=(lang.format_number(
+                                quantity, line.unit.digits)
+                            + ' ' + line.unit.symbol) if line.unit
+                        else lang.format_number(quantity)))
+
+
+class SaleIgnoredInvoice(metaclass=PoolMeta):
+    __name__ = 'sale.sale-ignored-account.invoice'
+
+    @classmethod
+    def on_modification(cls, mode, records, field_names=None):
+        pool = Pool()
+        Sale = pool.get('sale.sale')
+        super().on_modification(mode, records, field_names=field_names)
+        # Checked on the relation, so that the wizard, a write of the sale
+        # and a direct creation through RPC meet the same rule
+        if mode in {'create', 'write'}:
+            Sale.check_invoices_ignored(
+                Sale.browse({r.sale.id for r in records}))
