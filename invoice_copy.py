@@ -61,19 +61,57 @@ def report_sha256(data):
     return hashlib.sha256(bytes(data)).hexdigest()
 
 
-def mark_duplicate_xml(xml):
-    "Return the OpenDocument content XML with the duplicate mention on top"
-    if 'SaleChainDuplicata' in xml:
-        return xml
+def _add_style(xml):
+    "Return the XML with the duplicate style in its automatic styles"
     if '<office:automatic-styles/>' in xml:
-        xml = xml.replace(
+        return xml.replace(
             '<office:automatic-styles/>',
             '<office:automatic-styles>%s</office:automatic-styles>'
             % DUPLICATE_STYLE, 1)
     elif '</office:automatic-styles>' in xml:
-        xml = xml.replace(
+        return xml.replace(
             '</office:automatic-styles>',
             DUPLICATE_STYLE + '</office:automatic-styles>', 1)
+    elif '<office:master-styles' in xml:
+        return xml.replace(
+            '<office:master-styles',
+            '<office:automatic-styles>%s</office:automatic-styles>'
+            '<office:master-styles' % DUPLICATE_STYLE, 1)
+    return xml
+
+
+def _mark_master_pages(xml):
+    """Return the XML with the duplicate mention heading the header of
+    every master page, so that each page of the copy carries it"""
+    def mark(match):
+        page = match.group(0)
+        if page.endswith('/>'):
+            return page[:-2] + '><style:header>%s</style:header>' \
+                '</style:master-page>' % DUPLICATE_PARAGRAPH
+        header = re.search(r'<style:header(\s[^>]*)?(/?)>', page)
+        if header and header.group(2):
+            return (page[:header.start()]
+                + '<style:header>%s</style:header>' % DUPLICATE_PARAGRAPH
+                + page[header.end():])
+        elif header:
+            return (page[:header.end()] + DUPLICATE_PARAGRAPH
+                + page[header.end():])
+        start = re.match(r'<style:master-page[^>]*>', page)
+        return (page[:start.end()]
+            + '<style:header>%s</style:header>' % DUPLICATE_PARAGRAPH
+            + page[start.end():])
+    return re.sub(
+        r'<style:master-page\b[^>]*/>'
+        r'|<style:master-page\b.*?</style:master-page>',
+        mark, xml, flags=re.S)
+
+
+def mark_duplicate_xml(xml):
+    """Return the OpenDocument XML with the duplicate mention on top of the
+    text and, for a flat document, in the header of every page"""
+    if 'SaleChainDuplicata' in xml:
+        return xml
+    xml = _mark_master_pages(_add_style(xml))
     # The declarations must stay the first children of office:text
     match = (re.search(r'</text:sequence-decls>', xml)
         or re.search(r'<office:text(\s[^>]*)?>', xml))
@@ -82,8 +120,16 @@ def mark_duplicate_xml(xml):
     return xml[:match.end()] + DUPLICATE_PARAGRAPH + xml[match.end():]
 
 
+def mark_duplicate_styles(xml):
+    "Return the styles XML of an ODT with the mention in every page header"
+    if 'SaleChainDuplicata' in xml:
+        return xml
+    return _mark_master_pages(_add_style(xml))
+
+
 def mark_duplicate_odt(data):
-    "Return the ODT (zip) data with the duplicate mention in content.xml"
+    """Return the ODT (zip) data with the duplicate mention on top of
+    content.xml and in the page headers of styles.xml"""
     source = zipfile.ZipFile(io.BytesIO(bytes(data)))
     output = io.BytesIO()
     with zipfile.ZipFile(output, 'w') as target:
@@ -91,6 +137,9 @@ def mark_duplicate_odt(data):
             content = source.read(item.filename)
             if item.filename == 'content.xml':
                 content = mark_duplicate_xml(
+                    content.decode('utf-8')).encode('utf-8')
+            elif item.filename == 'styles.xml':
+                content = mark_duplicate_styles(
                     content.decode('utf-8')).encode('utf-8')
             # The mimetype entry must stay first and uncompressed
             target.writestr(item, content, compress_type=(
