@@ -4,7 +4,7 @@ import datetime as dt
 
 from trytond.i18n import gettext
 from trytond.pool import Pool, PoolMeta
-from trytond.transaction import without_check_access
+from trytond.transaction import Transaction, without_check_access
 
 from .exceptions import MentionError, UninvoicedSaleError
 from .sale_chain import ChainMixin
@@ -116,19 +116,23 @@ class Invoice(ChainMixin, metaclass=PoolMeta):
         (rate, deadline date, amount to pay) or None"""
         pool = Pool()
         Condition = pool.get('sale.customer.condition')
-        if self.type != 'out' or not self.invoice_date:
+        Date = pool.get('ir.date')
+        if self.type != 'out' or not self.party or not self.company:
             return None
+        # Posting dates the invoice of today after the mentions are checked
+        with Transaction().set_context(company=self.company.id):
+            date = self.invoice_date or Date.today()
         # The accountant reads the conditions of the sales administration
         with without_check_access():
             condition = Condition.get_applicable(
-                [self.party], self.company, self.invoice_date)[self.party.id]
+                [self.party], self.company, date)[self.party.id]
             if condition:
                 granted = condition.early_payment_discount == 'granted'
                 rate = condition.early_payment_discount_rate
                 days = condition.early_payment_discount_days or 0
         if not condition or not granted or not rate:
             return None
-        deadline = self.invoice_date + dt.timedelta(days=days)
+        deadline = date + dt.timedelta(days=days)
         amount = self.currency.round(self.total_amount * (1 - rate))
         return rate, deadline, amount
 
