@@ -10,7 +10,10 @@ delivered, 10 % late, 15 % due later, 5 % waiting on stock with a past
 preparation) and measures, through ModelStorage.search and read as the
 client calls them (as the administrator, with access checks and record
 rules), the first page of 80 rows of the list, of the "late" tab, the count
-of late orders and the first page ordered by planned delivery date.
+of late orders, the first page ordered by planned delivery date, and the
+document chain of one order (its "Document Chain" tab: the sale's
+chain_documents, then the rows' list fields; sale.chain.document is a
+union of sales, delivery notes, returns and invoices, with no invoice here).
 Prints the median of 5 runs in milliseconds; then the printed follow-up
 (report sale_chain.follow_up, rendered through its report class as the
 client calls it) of REPORT_ROWS rows, median of 3 runs in seconds.
@@ -47,6 +50,9 @@ LIST_FIELDS = [
     'delay', 'late', 'remaining_quantity', 'salesperson',
     'salesperson.rec_name', 'warehouse', 'warehouse.rec_name',
     'reminded_at', 'reminder_count', 'sale', 'rec_name', '_timestamp']
+CHAIN_FIELDS = [
+    'kind', 'number', 'reference', 'date', 'planned_date', 'effective_date',
+    'state', 'amount', 'document', 'rec_name', '_timestamp']
 
 
 def base_data():
@@ -249,9 +255,9 @@ def main():
     database = os.environ['DB_NAME']
     create_indexes(database)
     print("backend: %s" % os.environ['TRYTOND_DATABASE_URI'].split(':')[0])
-    header = "%8s %12s %12s %12s %14s %10s" % (
+    header = "%8s %12s %12s %12s %14s %12s %10s" % (
         "orders", "page (ms)", "late (ms)", "count (ms)",
-        "by date (ms)", "late")
+        "by date (ms)", "chain (ms)", "late")
     rows = []
     done = 0
     today = dt.date.today()
@@ -286,13 +292,25 @@ def main():
                 print("bulk values checked on %d orders: %d differ" % (
                         len(sample), len(wrong)), flush=True)
             count = FollowUp.search_count(late)
-            rows.append("%8d %12.1f %12.1f %12.1f %14.1f %10d" % (
+            Sale = pool.get('sale.sale')
+            ChainDocument = pool.get('sale.chain.document')
+            # An order of the middle of the table, with its delivery note
+            middle, = Sale.search(
+                [], offset=size // 2, limit=1, order=[('id', 'ASC')])
+
+            def chain():
+                sale, = Sale.read([middle.id], ['chain_documents'])
+                assert len(sale['chain_documents']) == 2
+                ChainDocument.read(sale['chain_documents'], CHAIN_FIELDS)
+
+            rows.append("%8d %12.1f %12.1f %12.1f %14.1f %12.1f %10d" % (
                     size,
                     measure(lambda: page([])),
                     measure(lambda: page(late)),
                     measure(lambda: FollowUp.search_count(late)),
                     measure(lambda: page(
                             [], order=[('planned_date', 'ASC')])),
+                    measure(chain),
                     count))
             print(rows[-1], flush=True)
     print(header)
