@@ -34,13 +34,14 @@ class Invoice(metaclass=PoolMeta):
             'invisible': Eval('type') != 'out',
             },
         help="The invoice this credit note corrects.")
+    # Not required with the credited invoice: a complaint of a type without
+    # reason creates such a draft, which posting then refuses
     credit_reason = fields.Many2One(
         'account.invoice.credit.reason', "Credit Reason",
         ondelete='RESTRICT',
         states={
             'readonly': Eval('state') != 'draft',
             'invisible': Eval('type') != 'out',
-            'required': Bool(Eval('credited_invoice')),
             },
         help="Why the credit note is issued.")
     credit_description = fields.Text(

@@ -43,6 +43,8 @@ tests_require = [
     'proteus >= %s, < %s.%s' % (series, major_version, minor_version + 1),
     '%s_account_fr >= %s, < %s.%s' % (
         PREFIX, series, major_version, minor_version + 1),
+    '%s_sale_complaint >= %s, < %s.%s' % (
+        PREFIX, series, major_version, minor_version + 1),
     'pytest',
     # The browser test drives the system Chromium: no browser download
     'playwright',

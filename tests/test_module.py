@@ -36,6 +36,8 @@ def po_entries(content):
 class SaleChainTestCase(CompanyTestMixin, ModuleTestCase):
     "Test Sale Chain module"
     module = 'sale_chain'
+    # The optional integrations get the generic checks too
+    extras = ['sale_complaint']
 
     @with_transaction()
     def test_french_translations_complete(self):
