@@ -4,10 +4,10 @@ import datetime as dt
 
 from sql import Cast, Literal, Null, Union
 from sql.conditionals import Case, Coalesce
-from sql.operators import Concat
+from sql.operators import Concat, Exists
 
 from trytond.i18n import gettext
-from trytond.model import ModelSQL, ModelView, Workflow, fields
+from trytond.model import Index, ModelSQL, ModelView, Workflow, fields
 from trytond.model.exceptions import AccessError, ValidationError
 from trytond.modules.currency.fields import Monetary
 from trytond.modules.sale.sale import SaleReport
@@ -120,7 +120,6 @@ class ChainDocument(ModelSQL, ModelView):
         return_ = ShipmentReturn.__table__()
         invoice = Invoice.__table__()
         invoice_line = InvoiceLine.__table__()
-        size = len(CHAIN_MODELS)
 
         def ref(table, model):
             return Concat(
@@ -128,7 +127,7 @@ class ChainDocument(ModelSQL, ModelView):
 
         def common(table, model):
             return [
-                (table.id * size + CHAIN_MODELS.index(model)).as_('id'),
+                chain_row_id(table, model).as_('id'),
                 table.create_uid.as_('create_uid'),
                 table.create_date.as_('create_date'),
                 table.write_uid.as_('write_uid'),
@@ -139,10 +138,12 @@ class ChainDocument(ModelSQL, ModelView):
 
         null_date = cls.date.sql_cast(Literal(None))
         # A draft credit note has no cached amount yet: its lines credit
-        # lines of other invoices
-        credit_lines = invoice_line.select(
-            invoice_line.invoice,
-            where=invoice_line.origin.like('account.invoice.line,%'))
+        # lines of other invoices. Correlated, so that reading a few rows
+        # reads only their lines
+        credit_lines = Exists(invoice_line.select(
+                Literal(1),
+                where=(invoice_line.invoice == invoice.id)
+                & invoice_line.origin.like('account.invoice.line,%')))
         queries = [
             sale.select(
                 *common(sale, 'sale.sale'),
@@ -200,7 +201,7 @@ class ChainDocument(ModelSQL, ModelView):
                 Case(
                     ((invoice.sequence_type_cache == 'credit_note')
                         | (invoice.total_amount_cache < 0)
-                        | invoice.id.in_(credit_lines),
+                        | credit_lines,
                         'credit_note'),
                     else_='invoice').as_('kind'),
                 Literal(4).as_('sequence'),
@@ -310,9 +311,28 @@ class ChainDocument(ModelSQL, ModelView):
         return [d.id for d in cls.search([('id', 'in', ids)])]
 
 
+def chain_row_id(table, model):
+    "Return the expression of the chain row id of the records of table"
+    # Cast as the id column: PostgreSQL binds small numbers as smallint,
+    # and the expression would no more match its index; the outer cast
+    # makes it an expression an index may take without parentheses
+    return Cast(
+        table.id * Cast(len(CHAIN_MODELS), 'INTEGER')
+        + Cast(CHAIN_MODELS.index(model), 'INTEGER'), 'INTEGER')
+
+
 class ChainMixin:
     "Show the document chain of a record"
     __slots__ = ()
+
+    @classmethod
+    def __setup__(cls):
+        super().__setup__()
+        table = cls.__table__()
+        # The chain rows are read by their ids, an expression of the
+        # record id: without this index each read scans the whole table
+        cls._sql_indexes.add(Index(
+                table, (chain_row_id(table, cls.__name__), Index.Equality())))
 
     chain_documents = fields.Function(fields.Many2Many(
             'sale.chain.document', None, None, "Document Chain",
