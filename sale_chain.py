@@ -201,6 +201,7 @@ class ChainDocument(ModelSQL, ModelView):
                 Case(
                     ((invoice.sequence_type_cache == 'credit_note')
                         | (invoice.total_amount_cache < 0)
+                        | (invoice.credited_invoice != Null)
                         | credit_lines,
                         'credit_note'),
                     else_='invoice').as_('kind'),
@@ -266,6 +267,9 @@ class ChainDocument(ModelSQL, ModelView):
         pool = Pool()
         InvoiceLine = pool.get('account.invoice.line')
         invoices = set()
+        # A complaint's credit note has the complaint as line origin
+        if invoice.credited_invoice:
+            invoices.add(invoice.credited_invoice)
         for line in invoice.lines:
             if isinstance(line.origin, InvoiceLine) and line.origin.invoice:
                 invoices.add(line.origin.invoice)
@@ -275,14 +279,17 @@ class ChainDocument(ModelSQL, ModelView):
     def _credit_notes(cls, invoices):
         "Return the credit notes of invoices"
         pool = Pool()
+        Invoice = pool.get('account.invoice')
         InvoiceLine = pool.get('account.invoice.line')
         if not invoices:
             return []
+        ids = [i.id for i in invoices]
         lines = InvoiceLine.search([
-                ('origin.invoice', 'in', [i.id for i in invoices],
-                    'account.invoice.line'),
+                ('origin.invoice', 'in', ids, 'account.invoice.line'),
                 ])
-        return list({l.invoice for l in lines if l.invoice})
+        notes = {l.invoice for l in lines if l.invoice}
+        notes.update(Invoice.search([('credited_invoice', 'in', ids)]))
+        return list(notes)
 
     @classmethod
     def chain_records(cls, records):
