@@ -3,6 +3,7 @@
 from trytond.i18n import gettext
 from trytond.model import fields
 from trytond.pool import Pool, PoolMeta
+from trytond.transaction import Transaction
 
 
 class ComplaintType(metaclass=PoolMeta):
@@ -37,9 +38,13 @@ class ComplaintAction(metaclass=PoolMeta):
         name = complaint.number or ''
         if complaint.reference:
             name = '%s (%s)' % (name, complaint.reference)
-        credit_note.credit_description = gettext(
-            'sale_chain.msg_complaint_credit_description',
-            complaint=name.strip(),
-            description=(complaint.description or '').strip()).strip()
+        # Printed on the credit note: in the customer's language
+        lang = credit_note.party.lang if credit_note.party else None
+        language = lang.code if lang else Transaction().language
+        with Transaction().set_context(language=language):
+            credit_note.credit_description = gettext(
+                'sale_chain.msg_complaint_credit_description',
+                complaint=name.strip(),
+                description=(complaint.description or '').strip()).strip()
         credit_note.save()
         return credit_note
