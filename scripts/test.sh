@@ -69,10 +69,13 @@ run_pytest() {
     # $1: label, then environment is already exported
     label=$1
     shift
+    # PYTEST_ARGS is split as the shell would: -k 'a or b' stays one
+    # expression
+    eval "set -- \"\$@\" $PYTEST_ARGS"
     say "pytest on $label"
     rc=0
     (cd "$ROOT" && "$PY" -m pytest -p no:cacheprovider -q -rs \
-        "$@" $PYTEST_ARGS) >"$VAR/pytest-$label.log" 2>&1 || rc=$?
+        "$@") >"$VAR/pytest-$label.log" 2>&1 || rc=$?
     cat "$VAR/pytest-$label.log"
     if [ $rc -ne 0 ]; then
         FAILED="$FAILED $label"
