@@ -200,6 +200,18 @@ class Sale(metaclass=PoolMeta):
             with without_check_access():
                 cls.write(*to_write)
 
+    @classmethod
+    def refresh_follow_up(cls):
+        """Store the follow-up values of the orders which have none (those
+        confirmed before the module was installed) and of the open ones"""
+        sales = cls.search(['OR', [
+                    ('state', 'in', ['confirmed', 'processing', 'done']),
+                    ('follow_up_state', '=', None),
+                    ], [
+                    ('state', 'in', ['confirmed', 'processing']),
+                    ]], order=[('id', 'ASC')])
+        cls.update_follow_up(sales)
+
     def _follow_up_moves(self):
         "Yield the delivery moves of the sale with their line"
         for line in self.lines:
@@ -1097,5 +1109,8 @@ class Cron(metaclass=PoolMeta):
     @classmethod
     def __setup__(cls):
         super().__setup__()
-        cls.method.selection.append(
-            ('sale.sale|remind_late_deliveries', "Remind Late Deliveries"))
+        cls.method.selection.extend([
+                ('sale.sale|remind_late_deliveries',
+                    "Remind Late Deliveries"),
+                ('sale.sale|refresh_follow_up', "Refresh Order Follow-Up"),
+                ])
