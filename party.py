@@ -14,11 +14,12 @@ class Party(metaclass=PoolMeta):
     __name__ = 'party.party'
 
     customer_status = fields.Function(fields.Selection([
+                (None, ""),
                 ('prospect', "Prospect"),
                 ('customer', "Customer"),
                 ], "Customer Status",
             help="A party stays a prospect until its first order "
-            "is confirmed."),
+            "is confirmed; a company's own party has no status."),
         'get_customer_status', searcher='search_customer_status')
     customer_type = fields.Selection([
             ('business', "Business"),
@@ -44,10 +45,22 @@ class Party(metaclass=PoolMeta):
         return sale, where
 
     @classmethod
+    def _company_query(cls):
+        "The parties of the companies: they sell, they are no customers"
+        pool = Pool()
+        Company = pool.get('company.company')
+        company = Company.__table__()
+        return company.select(company.party)
+
+    @classmethod
     def get_customer_status(cls, parties, name):
         cursor = Transaction().connection.cursor()
         sale, where = cls._ordered_query()
         status = {p.id: 'prospect' for p in parties}
+        cursor.execute(*cls._company_query())
+        for party_id, in cursor:
+            if party_id in status:
+                status[party_id] = None
         for sub_ids in grouped_slice(
                 [p.id for p in parties], backend.MAX_QUERY_PARAMS):
             cursor.execute(*sale.select(
@@ -65,9 +78,22 @@ class Party(metaclass=PoolMeta):
         sale, where = cls._ordered_query()
         query = sale.select(sale.party, where=where)
         values = value if isinstance(value, (list, tuple)) else [value]
-        customer = 'customer' in values
         if operator in {'!=', 'not in'}:
-            customer = not customer
-        if customer:
-            return [('id', 'in', query)]
-        return [('id', 'not in', query)]
+            values = {'customer', 'prospect', None} - set(values)
+        companies = cls._company_query()
+        domain = ['OR']
+        if 'customer' in values:
+            domain.append([('id', 'in', query)])
+        if 'prospect' in values:
+            domain.append([
+                    ('id', 'not in', query),
+                    ('id', 'not in', companies),
+                    ])
+        if None in values:
+            domain.append([
+                    ('id', 'not in', query),
+                    ('id', 'in', companies),
+                    ])
+        if len(domain) == 1:
+            return [('id', '=', None)]
+        return domain
