@@ -955,6 +955,10 @@ def main():
                 pay.execute('choice')
     log(f"{credit_notes} credit notes, payments")
 
+    complaint = create_complaints(parties)
+    log(f"complaint types with their credit reason; complaint "
+        f"{complaint.number} gave a draft credit note")
+
     write_observations(sales, parties)
     log(f"{len(OBSERVATIONS)} follow-up observations")
 
@@ -966,6 +970,57 @@ def main():
     close_config_wizard()
     summary(config)
     log("done")
+
+
+# The complaint types (sale_complaint): the origin they apply to and the
+# reason of the credit notes they create
+COMPLAINT_TYPES = [
+    ("Marchandise endommagée", 'account.invoice', 'credit_reason_damaged'),
+    ("Erreur de quantité facturée", 'account.invoice.line',
+        'credit_reason_quantity'),
+    ("Erreur de prix facturé", 'account.invoice.line',
+        'credit_reason_price'),
+    ]
+
+
+def create_complaints(parties):
+    """Create the complaint types and a complaint on an invoice line whose
+    credit note waits, in draft, for the accountant"""
+    IrModel = Model.get('ir.model')
+    Reason = Model.get('account.invoice.credit.reason')
+    Type = Model.get('sale.complaint.type')
+    Complaint = Model.get('sale.complaint')
+    Invoice = Model.get('account.invoice')
+    types = {}
+    for name, origin, reason in COMPLAINT_TYPES:
+        model, = IrModel.find([('name', '=', origin)])
+        type_ = Type(name=name, origin=model)
+        type_.credit_reason = Reason(get_model_id('sale_chain', reason))
+        type_.save()
+        types[reason] = type_
+    # Martin was invoiced one unit more than delivered
+    invoice = next(
+        i for i in Invoice.find([
+                ('type', '=', 'out'),
+                ('party', '=', parties['martin'].id),
+                ('state', 'in', ['posted', 'paid']),
+                ], order=[('number', 'ASC')])
+        if i.total_amount > 0 and not i.credit_notes)
+    line = next(
+        l for l in invoice.lines
+        if l.type == 'line' and l.product and (l.quantity or 0) >= 2)
+    complaint = Complaint(
+        customer=parties['martin'], type=types['credit_reason_quantity'])
+    complaint.origin = line
+    complaint.reference = "Courriel du client"
+    complaint.description = (
+        "Une unité de %s facturée en trop, d'après le bon de livraison "
+        "signé." % line.product.name)
+    action = complaint.actions.new(action='credit_note')
+    action.quantity = 1
+    complaint.click('wait')
+    complaint.click('approve')
+    return complaint
 
 
 def write_observations(sales, parties):
@@ -1115,9 +1170,10 @@ def summary(config):
             f'{k} {v}' for k, v in sorted(
                 Counter(getattr(r, name) for r in records).items()))
     customers = Party.find([('customer_status', '=', 'customer')])
+    prospects = Party.find([('customer_status', '=', 'prospect')])
     print("Demo data:")
     print(f"  parties: {len(Party.find([]))} "
-        f"(customers {len(customers)}, the rest prospects)")
+        f"(customers {len(customers)}, prospects {len(prospects)})")
     print(f"  products: {len(Product.find([]))}")
     print(f"  sales: {len(sales)} ({count(sales, 'state')})")
     print(f"  shipments: {len(shipments)} ({count(shipments, 'state')})")

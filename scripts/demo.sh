@@ -121,10 +121,10 @@ db() {
     # No database, or one whose build did not finish: start again
     rm -f "$DB_FILE" "$SEEDED"
     local start=$SECONDS
-    say "creating the database $DB_FILE (modules sale_chain, account_fr)"
+    say "creating the database $DB_FILE (modules sale_chain, account_fr, sale_complaint)"
     touch "$DB_FILE"
     TRYTONPASSFILE=$PASSFILE "$VENV/bin/trytond-admin" -c "$CONF" \
-        -d "$DEMO_DB" -u sale_chain account_fr -l fr --all \
+        -d "$DEMO_DB" -u sale_chain account_fr sale_complaint -l fr --all \
         --activate-dependencies --email "$DEMO_EMAIL"
     say "loading the French demo data"
     "$VENV/bin/python" "$ROOT/demo/seed.py" -c "$CONF" -d "$DEMO_DB"
