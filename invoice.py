@@ -352,7 +352,7 @@ class SaleIgnoredInvoice(metaclass=PoolMeta):
         Sale = pool.get('sale.sale')
         super().on_modification(mode, records, field_names=field_names)
         # Checked on the relation, so that the wizard, a write of the sale
-        # and a direct creation through RPC meet the same rule
+        # through RPC and any other module meet the same rule
         if mode in {'create', 'write'}:
             Sale.check_invoices_ignored(
-                Sale.browse({r.sale.id for r in records}))
+                Sale.browse(list({r.sale.id for r in records})))
