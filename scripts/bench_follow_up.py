@@ -18,7 +18,8 @@ union of sales, delivery notes, returns and invoices; the invoiced and paid
 orders, 60 %, have an invoice).
 Prints the median of 5 runs in milliseconds; then the printed follow-up
 (report sale_chain.follow_up, rendered through its report class as the
-client calls it) of REPORT_ROWS rows, median of 3 runs in seconds.
+client calls it) of REPORT_ROWS rows, median of 3 runs in seconds; last,
+one run of the weekly task refreshing the open orders (rolled back).
 
     TRYTOND_DATABASE_URI=postgresql://postgres@127.0.0.1:55442/ \\
         .venv/bin/python scripts/bench_follow_up.py [10000 50000 100000]
@@ -355,6 +356,7 @@ def main():
     print(header)
     print('\n'.join(rows))
     measure_report(database, data['company'])
+    measure_refresh(database, data['company'])
 
 
 def measure_report(database, company):
@@ -379,6 +381,27 @@ def measure_report(database, company):
         oext, content = result[0], result[1]
         print("report of %d rows: %.1f s (%s, %d kB)" % (
                 len(ids), ms / 1000, oext, len(content) // 1024))
+
+
+def measure_refresh(database, company):
+    """Print the time of one run of the weekly task which refreshes the
+    follow-up of the open orders (rolled back)"""
+    from trytond.pool import Pool
+    from trytond.transaction import Transaction
+    with Transaction().start(database, 0, context={
+                'company': company,
+                'companies': [company],
+                }) as transaction:
+        pool = Pool()
+        Sale = pool.get('sale.sale')
+        count = Sale.search([
+                ('state', 'in', ['confirmed', 'processing']),
+                ], count=True)
+        start = time.perf_counter()
+        Sale.refresh_follow_up()
+        elapsed = time.perf_counter() - start
+        transaction.rollback()
+    print("refresh task: %.1f s for %d open orders" % (elapsed, count))
 
 
 if __name__ == '__main__':
