@@ -106,25 +106,25 @@ def _mark_master_pages(xml):
         mark, xml, flags=re.S)
 
 
+def mark_duplicate_styles(xml):
+    "Return the styles XML of an ODT with the mention in every page header"
+    if 'SaleChainDuplicata' in xml:
+        return xml
+    return _mark_master_pages(_add_style(xml))
+
+
 def mark_duplicate_xml(xml):
     """Return the OpenDocument XML with the duplicate mention on top of the
     text and, for a flat document, in the header of every page"""
     if 'SaleChainDuplicata' in xml:
         return xml
-    xml = _mark_master_pages(_add_style(xml))
+    xml = mark_duplicate_styles(xml)
     # The declarations must stay the first children of office:text
     match = (re.search(r'</text:sequence-decls>', xml)
         or re.search(r'<office:text(\s[^>]*)?>', xml))
     if not match:
         raise ValueError("No office:text in the document")
     return xml[:match.end()] + DUPLICATE_PARAGRAPH + xml[match.end():]
-
-
-def mark_duplicate_styles(xml):
-    "Return the styles XML of an ODT with the mention in every page header"
-    if 'SaleChainDuplicata' in xml:
-        return xml
-    return _mark_master_pages(_add_style(xml))
 
 
 def mark_duplicate_odt(data):
