@@ -1,17 +1,44 @@
 # This file is part of sale_chain.  The COPYRIGHT file at the top level of
 # this repository contains the full copyright notices and license terms.
+"""One exception class per rule family, so that a caller (or a scenario)
+knows which rule refused: the message says why."""
 from trytond.exceptions import UserError, UserWarning
+from trytond.model.exceptions import AccessError, ValidationError
 
 
-class ReferenceWarning(UserWarning):
-    pass
+class HistoryLocked(AccessError):
+    "A record kept as history: nobody may change or delete it"
+
+
+class ControlBlocked(UserError):
+    "The order control refuses to confirm a sale"
+
+
+class ControlOutdated(UserError):
+    "The control acted upon no longer matches the sale"
+
+
+class ControlError(UserError):
+    "An action of the order control which cannot be done on the sale"
+
+
+class ControlOverrideError(AccessError):
+    "An override without the right group or without its reason"
 
 
 class ControlWarning(UserWarning):
-    pass
+    "The order control found warnings to acknowledge before confirming"
 
 
-class ControlBlockedError(UserError):
+class SolvencyError(ValidationError):
+    "An invalid solvency assessment"
+
+
+class ReminderError(UserError):
+    "A reminder which cannot be sent"
+
+
+class ReferenceWarning(UserWarning):
     pass
 
 

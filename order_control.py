@@ -3,12 +3,15 @@
 import datetime as dt
 import hashlib
 import json
+import logging
+import weakref
 from collections import defaultdict
 from decimal import Decimal
 
 from trytond.i18n import gettext
 from trytond.model import ModelSQL, ModelView, Workflow, fields
-from trytond.model.exceptions import AccessError
+from trytond.modules.account_credit_limit.exceptions import (
+    CreditLimitError, CreditLimitWarning)
 from trytond.modules.company.model import CompanyValueMixin
 from trytond.pool import Pool, PoolMeta
 from trytond.pyson import Eval
@@ -18,7 +21,11 @@ from trytond.wizard import (
     Button, StateTransition, StateView, Wizard)
 
 from .common import CodedReasonMixin
-from .exceptions import ControlBlockedError, ControlWarning
+from .exceptions import (
+    ControlBlocked, ControlError, ControlOutdated, ControlOverrideError,
+    ControlWarning, HistoryLocked)
+
+logger = logging.getLogger(__name__)
 
 RESULTS = [
     ('ok', "OK"),
@@ -28,6 +35,7 @@ RESULTS = [
 CHECKS = [
     ('solvency', "Solvency"),
     ('receivables', "Receivables"),
+    ('credit_limit', "Credit Limit"),
     ('conditions', "Special Conditions"),
     ('references_prices', "References and Prices"),
     ('stock', "Stock"),
@@ -52,6 +60,13 @@ SOLVENCY_RESULTS = {
     }
 # Controls which let the order be confirmed
 VALID_STATES = {'passed', 'warning', 'overridden'}
+# The sales whose credit limit the control of the transaction checked, under
+# the lock of account_credit_limit: the confirmation checks them no more
+_CREDIT_CHECKED = weakref.WeakKeyDictionary()
+
+
+def _credit_checked():
+    return _CREDIT_CHECKED.setdefault(Transaction(), set())
 
 
 def _str(value):
@@ -192,29 +207,71 @@ class Control(ModelSQL, ModelView):
             and self.digest == self.sale.control_digest())
 
     @classmethod
+    def _system_fields(cls):
+        "The fields the system still sets on a stored control"
+        return {'state', 'warnings_acknowledged_by'}
+
+    @classmethod
     def check_modification(cls, mode, controls, values=None, external=False):
         super().check_modification(
             mode, controls, values=values, external=external)
+        # Only the order control creates a run, and once stored a run is
+        # the audit of the order: no call from outside may touch it, and
+        # the system only records what happened after it
         if mode == 'delete':
-            raise AccessError(gettext('sale_chain.msg_control_delete'))
-        if (mode == 'write'
-                and not Transaction().context.get('_sale_control_update')):
-            raise AccessError(gettext('sale_chain.msg_control_modify'))
+            raise HistoryLocked(gettext('sale_chain.msg_control_delete'))
+        if mode == 'create' and external:
+            raise HistoryLocked(gettext('sale_chain.msg_control_create'))
+        if mode == 'write' and (
+                external or set(values) - cls._system_fields()):
+            raise HistoryLocked(gettext('sale_chain.msg_control_modify'))
 
     @classmethod
     def checks(cls):
         "Return the names of the checks in the order they run"
         return [
-            'solvency', 'receivables', 'conditions', 'references_prices',
-            'stock', 'deposit']
+            'solvency', 'receivables', 'credit_limit', 'conditions',
+            'references_prices', 'stock', 'deposit']
 
     @classmethod
-    def run(cls, sales, origin):
-        "Run every check on sales and store one control per sale"
+    def get_sources(cls, sales):
+        """Return what the checks of sales read, read once per run:
+        a dictionary of name: {sale id: value}"""
+        pool = Pool()
+        Sale = pool.get('sale.sale')
+        Party = pool.get('party.party')
+        Solvency = pool.get('party.solvency')
+        sources = {
+            'digest': {s.id: s.control_digest() for s in sales},
+            'conditions': Sale.get_customer_conditions(sales),
+            'date': {},
+            'solvency': {},
+            'receivables': {},
+            'dunning_level': {},
+            }
+        for company, c_sales in cls._by_company(sales):
+            date = cls._control_date(c_sales[0])
+            parties = list({cls._customer(s) for s in c_sales})
+            assessments = Solvency.get_current(parties, company, date)
+            overdue = Party.get_overdue_receivables(parties, company, date)
+            levels = Party.get_dunning_levels(parties, company)
+            for sale in c_sales:
+                party = cls._customer(sale)
+                sources['date'][sale.id] = date
+                sources['solvency'][sale.id] = assessments.get(party.id)
+                sources['receivables'][sale.id] = overdue[party.id]
+                sources['dunning_level'][sale.id] = levels.get(party.id)
+        return sources
+
+    @classmethod
+    def compute(cls, sales, origin):
+        """Run every check on sales and return the values of one control
+        per sale, not stored"""
+        sources = cls.get_sources(sales)
         results = defaultdict(list)
         for name in cls.checks():
             method = getattr(cls, 'check_%s' % name)
-            for sale_id, result in method(sales).items():
+            for sale_id, result in method(sales, sources).items():
                 result['check'] = name
                 results[sale_id].append(result)
         vlist = []
@@ -223,21 +280,30 @@ class Control(ModelSQL, ModelView):
             for sequence, line in enumerate(lines, 1):
                 line['sequence'] = sequence
                 line.setdefault('figures', '')
-            state = cls._state(lines)
             vlist.append({
                     'sale': sale.id,
                     'company': sale.company.id,
-                    'state': state,
+                    'state': cls._state(lines),
                     'origin': origin,
-                    'digest': sale.control_digest(),
+                    'digest': sources['digest'][sale.id],
                     'amount': sale.total_amount,
                     'lines': [('create', lines)],
                     })
+        return vlist
+
+    @classmethod
+    def store(cls, vlist):
+        "Store the controls of vlist as the current ones of their sales"
         with without_check_access():
             controls = cls.create(vlist)
             cls._set_current(controls)
             cls._alert_accounting(controls)
         return controls
+
+    @classmethod
+    def run(cls, sales, origin):
+        "Run every check on sales and store one control per sale"
+        return cls.store(cls.compute(sales, origin))
 
     @classmethod
     def _alert_accounting(cls, controls):
@@ -257,7 +323,8 @@ class Control(ModelSQL, ModelView):
                     ('groups', '=', group),
                     ('companies', '=', control.company.id),
                     ])
-            message = '\n'.join(
+            # A notification is a single line
+            message = ' '.join(
                 l.message for l in control.lines
                 if l.check == 'solvency')
             for user in users:
@@ -283,9 +350,12 @@ class Control(ModelSQL, ModelView):
         pool = Pool()
         Sale = pool.get('sale.sale')
         # The current control is a system value of the sale
-        with Transaction().set_context(_sale_control_update=True):
-            for control in controls:
-                Sale.write([control.sale], {'current_control': control.id})
+        to_write = []
+        for control in controls:
+            to_write.extend(([control.sale], {'current_control': control.id}))
+        if to_write:
+            with without_check_access():
+                Sale.write(*to_write)
 
     @classmethod
     def _line(cls, result, message, figures=None):
@@ -297,7 +367,7 @@ class Control(ModelSQL, ModelView):
             }
 
     @classmethod
-    def check_references_prices(cls, sales):
+    def check_references_prices(cls, sales, sources):
         """Check that each line has an active, salable product with a
         reference, a positive quantity and the price of the customer"""
         pool = Pool()
@@ -377,7 +447,7 @@ class Control(ModelSQL, ModelView):
         return price
 
     @classmethod
-    def check_stock(cls, sales):
+    def check_stock(cls, sales, sources):
         """Check the forecast quantity of goods in the warehouse at the
         planned date, net of the other quotations and orders"""
         pool = Pool()
@@ -502,21 +572,17 @@ class Control(ModelSQL, ModelView):
         return False
 
     @classmethod
-    def check_solvency(cls, sales):
+    def check_solvency(cls, sales, sources):
         """Check the latest solvency assessment of the customer:
         prepayment only blocks unless the order is paid upfront"""
         pool = Pool()
-        Solvency = pool.get('party.solvency')
         Lang = pool.get('ir.lang')
         lang = Lang.get()
         results = {}
         for company, c_sales in cls._by_company(sales):
-            date = cls._control_date(c_sales[0])
-            assessments = Solvency.get_current(
-                [cls._customer(s) for s in c_sales], company, date)
             for sale in c_sales:
                 party = cls._customer(sale)
-                assessment = assessments.get(party.id)
+                assessment = sources['solvency'][sale.id]
                 if not assessment:
                     results[sale.id] = cls._line(
                         'warning', gettext(
@@ -551,23 +617,15 @@ class Control(ModelSQL, ModelView):
         return results
 
     @classmethod
-    def check_receivables(cls, sales):
-        """Check the overdue receivables, the dunning level and the
-        credit limit including the order"""
+    def check_receivables(cls, sales, sources):
+        "Check the overdue receivables and the dunning level"
         pool = Pool()
-        Party = pool.get('party.party')
         Configuration = pool.get('sale.configuration')
         Lang = pool.get('ir.lang')
-        Currency = pool.get('currency.currency')
         config = Configuration(1)
         lang = Lang.get()
         results = {}
         for company, c_sales in cls._by_company(sales):
-            date = cls._control_date(c_sales[0])
-            parties = list({cls._customer(s) for s in c_sales})
-            overdue = Party.get_overdue_receivables(parties, company, date)
-            levels = Party.get_dunning_levels(parties, company)
-            credits = Party.get_credit_situation(parties, company)
             tolerance = config.get_multivalue(
                 'control_overdue_tolerance', company=company.id)
 
@@ -575,32 +633,14 @@ class Control(ModelSQL, ModelView):
                 return lang.currency(amount, company.currency)
             for sale in c_sales:
                 party = cls._customer(sale)
-                due = overdue[party.id]
-                level = levels.get(party.id)
-                credit = credits[party.id]
-                with Transaction().set_context(date=sale.sale_date):
-                    amount = Currency.compute(
-                        sale.currency, sale.untaxed_amount or 0,
-                        company.currency, round=True)
+                due = sources['receivables'][sale.id]
+                level = sources['dunning_level'][sale.id]
                 figures = [(k, money(due[k])) for k in [
                         'total', '1-30', '31-60', '61-90', '>90']]
                 figures.append((
                         gettext('sale_chain.msg_control_receivables_level'),
                         level.rec_name if level else '-'))
-                figures.append((
-                        gettext('sale_chain.msg_control_receivables_credit'),
-                        '%s + %s / %s' % (
-                            money(credit['amount']), money(amount),
-                            money(credit['limit'])
-                            if credit['limit'] is not None else '-')))
                 blocking, warnings = [], []
-                if (credit['limit'] is not None
-                        and credit['amount'] + amount > credit['limit']):
-                    blocking.append(gettext(
-                            'sale_chain.msg_control_receivables_limit',
-                            party=party.rec_name,
-                            amount=money(credit['amount'] + amount),
-                            limit=money(credit['limit'])))
                 if due['total'] > 0:
                     message = gettext(
                         'sale_chain.msg_control_receivables_overdue',
@@ -623,12 +663,69 @@ class Control(ModelSQL, ModelView):
         return results
 
     @classmethod
-    def check_conditions(cls, sales):
+    def check_credit_limit(cls, sales, sources):
+        """Check the credit limit with account_credit_limit's own check,
+        the order included: its error blocks, its warning (for the users
+        allowed to exceed the limit) warns
+
+        The check locks what the credit amount reads, as the confirmation
+        of Tryton does, so that two orders can not pass the same credit."""
+        pool = Pool()
+        Lang = pool.get('ir.lang')
+        lang = Lang.get()
+        checked = _credit_checked()
+        results = {}
+        for sale in sales:
+            party = cls._customer(sale)
+            company = sale.company
+            # must_check_credit_limit skips a sale already checked
+            checked.discard(sale.id)
+            limit = party.get_multivalue(
+                'credit_limit_amount', company=company.id)
+            if not sale.must_check_credit_limit() or limit is None:
+                results[sale.id] = cls._line('ok', gettext(
+                        'sale_chain.msg_control_credit_limit_none',
+                        party=party.rec_name))
+                continue
+            amount = sale.credit_limit_amount
+            result, message = 'ok', None
+            with Transaction().set_context(company=company.id):
+                try:
+                    party.check_credit_limit(amount, company, origin=sale)
+                except CreditLimitError as error:
+                    result, message = 'blocking', error.message
+                except CreditLimitWarning as warning:
+                    result, message = 'warning', warning.message
+                credit = party.credit_amount
+            checked.add(sale.id)
+
+            def money(value):
+                return lang.currency(value, company.currency)
+            figures = [(
+                    gettext('sale_chain.msg_control_receivables_credit'),
+                    '%s + %s / %s' % (
+                        money(credit), money(amount), money(limit)))]
+            values = {
+                'party': party.rec_name,
+                'amount': money(credit + amount),
+                'limit': money(limit),
+                }
+            if result == 'ok' and credit + amount > limit:
+                # Tryton lets the credit limit group (and the scheduled
+                # jobs) exceed the limit: the control still tells
+                result, message = 'warning', gettext(
+                    'sale_chain.msg_control_credit_limit_allowed', **values)
+            elif result == 'ok':
+                message = gettext(
+                    'sale_chain.msg_control_credit_limit_ok', **values)
+            results[sale.id] = cls._line(result, message, figures)
+        return results
+
+    @classmethod
+    def check_conditions(cls, sales, sources):
         """Check that the sales apply the conditions of their customer:
         line discount, price list and payment term"""
-        pool = Pool()
-        Sale = pool.get('sale.sale')
-        conditions = Sale.get_customer_conditions(sales)
+        conditions = sources['conditions']
         results = {}
         for sale in sales:
             condition = conditions.get(sale.id)
@@ -692,13 +789,12 @@ class Control(ModelSQL, ModelView):
         return sale.advance_payment_term
 
     @classmethod
-    def check_deposit(cls, sales):
+    def check_deposit(cls, sales, sources):
         """Check that a sale which requires a deposit carries the
         matching advance payment term"""
         pool = Pool()
-        Sale = pool.get('sale.sale')
         Lang = pool.get('ir.lang')
-        conditions = Sale.get_customer_conditions(sales)
+        conditions = sources['conditions']
         lang = Lang.get()
         results = {}
         for sale in sales:
@@ -762,21 +858,29 @@ class ControlLine(ModelSQL, ModelView):
             ('control', 'DESC'), ('sequence', 'ASC'), ('id', 'ASC')]
 
     @classmethod
+    def _system_fields(cls):
+        "The fields the system still sets on a stored check"
+        return {
+            'override_reason', 'override_text', 'overridden_by',
+            'overridden_at', 'action_note', 'action_by', 'action_at'}
+
+    @classmethod
     def check_modification(cls, mode, lines, values=None, external=False):
         super().check_modification(
             mode, lines, values=values, external=external)
-        if mode == 'delete' and not Transaction().context.get(
-                '_sale_control_update'):
-            raise AccessError(gettext('sale_chain.msg_control_delete'))
-        if (mode == 'write'
-                and not Transaction().context.get('_sale_control_update')):
-            raise AccessError(gettext('sale_chain.msg_control_modify'))
+        if mode == 'delete':
+            raise HistoryLocked(gettext('sale_chain.msg_control_delete'))
+        if mode == 'create' and external:
+            raise HistoryLocked(gettext('sale_chain.msg_control_create'))
+        if mode == 'write' and (
+                external or set(values) - cls._system_fields()):
+            raise HistoryLocked(gettext('sale_chain.msg_control_modify'))
 
     @classmethod
     def record_action(cls, lines, note):
         "Record on the lines what was done about them"
         transaction = Transaction()
-        with transaction.set_context(_sale_control_update=True):
+        with without_check_access():
             cls.write(list(lines), {
                     'action_note': note,
                     'action_by': transaction.user or None,
@@ -794,14 +898,23 @@ class ControlLine(ModelSQL, ModelView):
         group = ModelData.get_id(
             'sale_chain', 'group_order_control_override')
         if transaction.user and group not in User.get_groups():
-            raise AccessError(gettext(
+            raise ControlOverrideError(gettext(
                     'sale_chain.msg_control_override_group'))
         if not reason or not (text or '').strip():
-            raise AccessError(gettext(
+            raise ControlOverrideError(gettext(
                     'sale_chain.msg_control_override_reason'))
+        for control in {l.control for l in lines}:
+            sale = control.sale
+            # What is overridden is the content controlled, nothing else
+            if (sale.state != 'quotation'
+                    or sale.current_control != control
+                    or control.digest != sale.control_digest()):
+                raise ControlOutdated(gettext(
+                        'sale_chain.msg_control_override_outdated',
+                        sale=sale.rec_name))
         lines = [l for l in lines if l.result == 'blocking']
         now = dt.datetime.now()
-        with transaction.set_context(_sale_control_update=True):
+        with without_check_access():
             cls.write(lines, {
                     'override_reason': reason.id,
                     'override_text': text,
@@ -865,13 +978,16 @@ class Sale(metaclass=PoolMeta):
     def check_modification(cls, mode, sales, values=None, external=False):
         super().check_modification(
             mode, sales, values=values, external=external)
-        if (mode == 'write' and 'current_control' in values
-                and not Transaction().context.get('_sale_control_update')):
-            raise AccessError(gettext('sale_chain.msg_control_modify'))
+        # The current control is set by the order control only
+        if external and (
+                (mode == 'write' and 'current_control' in values)
+                or (mode == 'create'
+                    and any(s.current_control for s in sales))):
+            raise HistoryLocked(gettext('sale_chain.msg_control_current'))
         if mode == 'delete':
             for sale in sales:
                 if sale.controls:
-                    raise AccessError(gettext(
+                    raise HistoryLocked(gettext(
                             'sale_chain.msg_sale_delete_controlled',
                             sale=sale.rec_name))
 
@@ -925,7 +1041,7 @@ class Sale(metaclass=PoolMeta):
         "Refuse an action of the order control on a sale not a quotation"
         for sale in sales:
             if sale.state != 'quotation':
-                raise AccessError(gettext(
+                raise ControlError(gettext(
                         'sale_chain.msg_control_not_quotation',
                         sale=sale.rec_name))
 
@@ -971,7 +1087,7 @@ class Sale(metaclass=PoolMeta):
         for sale in sales:
             line = sale.current_check('stock')
             if not line or line.result != 'warning':
-                raise AccessError(gettext(
+                raise ControlError(gettext(
                         'sale_chain.msg_inform_no_shortage',
                         sale=sale.rec_name))
             cls.write([sale], {
@@ -995,7 +1111,7 @@ class Sale(metaclass=PoolMeta):
             term = config.get_multivalue(
                 'control_cash_payment_term', company=sale.company.id)
             if not term:
-                raise AccessError(gettext(
+                raise ControlError(gettext(
                         'sale_chain.msg_cash_term_missing'))
             line = sale.current_check('solvency')
             note = gettext('sale_chain.msg_cash_done',
@@ -1029,7 +1145,7 @@ class Sale(metaclass=PoolMeta):
         super().draft(sales)
         # A sale back to draft must be controlled again, and a shortage
         # informed of must be found again by the new control
-        with Transaction().set_context(_sale_control_update=True):
+        with without_check_access():
             cls.write(sales, {
                     'current_control': None,
                     'stock_shortage': None,
@@ -1045,6 +1161,25 @@ class Sale(metaclass=PoolMeta):
         cls.check_order_control(sales)
         super().confirm(sales)
 
+    def must_check_credit_limit(self):
+        # Every shipment method: an order shipped on payment is a credit
+        # too.  Once the order control of the transaction has checked the
+        # credit (under the same lock), or a manager overrode its refusal,
+        # a second check would only say it again.
+        if self.id in _credit_checked():
+            return False
+        return not self.credit_limit_overridden()
+
+    def credit_limit_overridden(self):
+        "Tell if the valid control of the sale overrides its credit limit"
+        control = self.current_control
+        if (not control or control.state != 'overridden'
+                or control.digest != self.control_digest()):
+            return False
+        return any(
+            l.check == 'credit_limit' and l.override_reason
+            for l in control.lines)
+
     @classmethod
     def check_order_control(cls, sales):
         """Run the order control of sales without a valid one: refuse the
@@ -1055,10 +1190,11 @@ class Sale(metaclass=PoolMeta):
         to_control = [s for s in sales if not s.has_valid_control]
         if not to_control:
             return
-        controls = Control.run(to_control, 'confirm')
-        blocked = [c for c in controls if c.state == 'blocked']
+        vlist = Control.compute(to_control, 'confirm')
+        blocked = [v for v in vlist if v['state'] == 'blocked']
         if blocked:
             cls._refuse(blocked)
+        controls = Control.store(vlist)
         for control in controls:
             if control.state != 'warning':
                 continue
@@ -1071,43 +1207,66 @@ class Sale(metaclass=PoolMeta):
                         warnings=cls._control_messages(control, 'warning')))
             user = Transaction().user
             if user:
-                with Transaction().set_context(_sale_control_update=True):
+                with without_check_access():
                     Control.write(
                         [control], {'warnings_acknowledged_by': user})
 
     @classmethod
-    def _control_messages(cls, control, result):
-        return '\n'.join(
-            '- %s' % l.message for l in control.lines if l.result == result)
+    def _control_messages(cls, control, result, separator='\n'):
+        if isinstance(control, dict):
+            lines = control['lines'][0][1]
+        else:
+            lines = [{'result': l.result, 'message': l.message}
+                for l in control.lines]
+        return separator.join(
+            '- %s' % l['message'] for l in lines if l['result'] == result)
 
     @classmethod
-    def _refuse(cls, controls):
-        """Store the blocked controls and notify the salespersons, then
-        refuse the confirmation"""
-        pool = Pool()
-        Control = pool.get('sale.control')
+    def _refuse(cls, vlist):
+        """Refuse the confirmation of the blocked controls of vlist: they
+        are stored and the salespersons notified once the transaction of
+        the caller is over, whatever it does with the error"""
         transaction = Transaction()
+        sales = cls.browse([v['sale'] for v in vlist])
         messages = '\n'.join(
             gettext('sale_chain.msg_control_blocked_sale',
-                sale=c.sale.rec_name,
-                reasons=cls._control_messages(c, 'blocking'))
-            for c in controls)
-        sale_ids = [c.sale.id for c in controls]
-        # The refusal raises an error which rolls back the transaction:
-        # the run is stored and the salesperson notified in a transaction
-        # of their own, so that no path can hide a refused order
-        transaction.rollback()
-        sales = cls.search([
-                ('id', 'in', sale_ids),
-                ('state', '=', 'quotation'),
-                ])
-        if sales:
-            controls = Control.run(sales, 'confirm')
-            for control in controls:
-                cls._notify_refusal(control)
-            transaction.commit()
-        raise ControlBlockedError(gettext(
+                sale=s.rec_name,
+                reasons=cls._control_messages(v, 'blocking'))
+            for s, v in zip(sales, vlist))
+        # Not in the transaction of the caller, which the error rolls back
+        # or which may go on and commit; nor in a transaction nested in it,
+        # which would wait for the locks the caller holds (the credit limit
+        # check locks the sales): in a transaction of its own, after it.
+        transaction.atexit(
+            cls._store_refusal, transaction.database.name,
+            transaction.user, dict(transaction.context), vlist)
+        raise ControlBlocked(gettext(
                 'sale_chain.msg_control_blocked', sales=messages))
+
+    @classmethod
+    def _store_refusal(cls, database_name, user, context, vlist):
+        "Store the refused controls of vlist and notify the salespersons"
+        try:
+            with Transaction(new=True).start(
+                    database_name, user, context=context):
+                pool = Pool()
+                Sale = pool.get('sale.sale')
+                Control = pool.get('sale.control')
+                with without_check_access():
+                    # The caller may have rolled back the sale itself
+                    sales = Sale.search([
+                            ('id', 'in', [v['sale'] for v in vlist]),
+                            ('state', '=', 'quotation'),
+                            ])
+                ids = {s.id for s in sales}
+                controls = Control.store(
+                    [v for v in vlist if v['sale'] in ids])
+                for control in controls:
+                    Sale._notify_refusal(control)
+        except Exception:
+            logger.critical(
+                "failed to store the refused order controls of sales %s",
+                [v['sale'] for v in vlist], exc_info=True)
 
     @classmethod
     def _notify_refusal(cls, control):
@@ -1118,7 +1277,9 @@ class Sale(metaclass=PoolMeta):
                 [sale], 'tryton-warning',
                 gettext('sale_chain.msg_control_refused_label',
                     sale=sale.rec_name),
-                description=cls._control_messages(control, 'blocking'),
+                # A notification is a single line
+                description=cls._control_messages(
+                    control, 'blocking', separator=' '),
                 user=user.id)
 
 
@@ -1199,7 +1360,7 @@ class RunControl(Wizard):
         Control = pool.get('sale.control')
         sale = self.record
         if sale.state != 'quotation':
-            raise AccessError(gettext(
+            raise ControlError(gettext(
                     'sale_chain.msg_control_not_quotation',
                     sale=sale.rec_name))
         # An override stays until the sale changes
@@ -1298,13 +1459,24 @@ class RunControl(Wizard):
     def transition_confirm(self):
         pool = Pool()
         Sale = pool.get('sale.sale')
+        Control = pool.get('sale.control')
+        Warning = pool.get('res.user.warning')
         sale = Sale(self.record.id)
         control = sale.current_control
-        if control.state == 'warning':
-            with Transaction().set_context(_sale_control_update=True):
-                control.__class__.write(
+        # Confirm acknowledges the warnings of the control the user saw;
+        # without a valid control, confirm runs one
+        if control and sale.control_state == 'warning':
+            with without_check_access():
+                Control.write(
                     [control],
                     {'warnings_acknowledged_by': Transaction().user})
+            line = sale.current_check('credit_limit')
+            if line and line.result == 'warning':
+                # The warning of Tryton's credit limit check was this one
+                with without_check_access():
+                    for name in [
+                            'credit_limit_amount', 'credit_limit_dunning']:
+                        Warning.skip(Warning.format(name, [sale]))
         Sale.confirm([sale])
         return 'end'
 
