@@ -374,6 +374,9 @@ class Control(ModelSQL, ModelView):
         Configuration = pool.get('sale.configuration')
         config = Configuration(1)
         results = {}
+        prices = cls._expected_prices([
+                l for s in sales for l in s.lines
+                if l.type == 'line' and l.product])
         for sale in sales:
             tolerance = config.get_multivalue(
                 'control_price_tolerance', company=sale.company.id)
@@ -403,7 +406,7 @@ class Control(ModelSQL, ModelView):
                     warnings.append(gettext(
                             'sale_chain.msg_control_product_no_code',
                             product=name))
-                price = cls._expected_price(line)
+                price = prices.get(line)
                 if price is None:
                     continue
                 actual = getattr(line, 'base_price', None)
@@ -436,15 +439,30 @@ class Control(ModelSQL, ModelView):
         return cls._line('ok', ok_message, figures)
 
     @classmethod
-    def _expected_price(cls, line):
-        "Return the unit price Tryton computes for the line's customer"
-        # compute_unit_price applies the price list and the customer
-        # context of the sale, as the client does on a new line
-        with Transaction().set_context(line._get_context_sale_price()):
-            price = line.compute_unit_price()
-        if price is None:
-            return None
-        return price
+    def _expected_prices(cls, lines):
+        """Return a dictionary line: the unit price Tryton computes for the
+        customer of the line, as sale.line's compute_unit_price does (the
+        price list and the customer context of the sale), in one call per
+        context and quantity instead of one per line"""
+        pool = Pool()
+        Product = pool.get('product.product')
+        groups = defaultdict(list)
+        contexts = {}
+        for line in lines:
+            context = line._get_context_sale_price()
+            key = tuple(sorted(
+                    (k, tuple(v) if isinstance(v, list) else v)
+                    for k, v in context.items()))
+            contexts[key] = context
+            groups[key, abs(line.quantity or 0)].append(line)
+        prices = {}
+        for (key, quantity), g_lines in groups.items():
+            with Transaction().set_context(contexts[key]):
+                by_product = Product.get_sale_price(
+                    list({l.product for l in g_lines}), quantity)
+            for line in g_lines:
+                prices[line] = by_product.get(line.product.id)
+        return prices
 
     @classmethod
     def check_stock(cls, sales, sources):

@@ -1,0 +1,186 @@
+#!/usr/bin/env python3
+# This file is part of sale_chain.  The COPYRIGHT file at the top level of
+# this repository contains the full copyright notices and license terms.
+"""Measure the confirmation of a sale with sale_chain against Tryton's own.
+
+    scripts/bench_confirm.py module     # confirm with the order control
+    scripts/bench_confirm.py core       # the same modules but sale_chain
+
+Each mode builds its own database with the same data: sales of 1, 50 and
+200 lines, then a customer with 1, 10 and 100 open orders of 20 lines.  It
+prints, for each sale, the SQL statements and the median wall time of
+``Sale.confirm`` (control included when sale_chain is there) over REPEAT
+runs, each rolled back.  Run both modes on the same backend and compare:
+
+    TRYTOND_DATABASE_URI=postgresql://postgres@127.0.0.1:PORT/ \\
+        .venv/bin/python scripts/bench_confirm.py module
+"""
+import configparser
+import os
+import statistics
+import sys
+import time
+from decimal import Decimal
+
+MODE = sys.argv[1] if len(sys.argv) > 1 else 'module'
+assert MODE in {'module', 'core'}, MODE
+REPEAT = int(os.environ.get('REPEAT', 5))
+LINES = [1, 50, 200]
+OPEN_ORDERS = [1, 10, 100]
+OPEN_LINES = 20
+
+os.environ.setdefault('TRYTOND_DATABASE_URI', 'sqlite://')
+if os.environ['TRYTOND_DATABASE_URI'].startswith('sqlite'):
+    os.environ.setdefault('DB_NAME', ':memory:')
+else:
+    os.environ.setdefault('DB_NAME', 'bench_confirm_%s' % MODE)
+
+from proteus import Model  # noqa: E402
+from trytond.modules.account.tests.tools import (  # noqa: E402
+    create_chart, get_accounts)
+from trytond.modules.company.tests.tools import create_company  # noqa: E402
+from trytond.tests.tools import activate_modules  # noqa: E402
+
+
+def modules():
+    "The modules of the mode: sale_chain, or what it depends on"
+    if MODE == 'module':
+        return ['sale_chain']
+    parser = configparser.ConfigParser()
+    parser.read(os.path.join(
+            os.path.dirname(os.path.dirname(os.path.abspath(__file__))),
+            'tryton.cfg'))
+    return [m for m in parser.get('tryton', 'depends').split()
+        if m not in {'ir', 'res'}]
+
+
+class CountingCursor:
+    "Count the statements of a cursor"
+
+    def __init__(self, cursor, counter):
+        self._cursor = cursor
+        self._counter = counter
+
+    def execute(self, *args, **kwargs):
+        self._counter.append(args[0])
+        return self._cursor.execute(*args, **kwargs)
+
+    def __getattr__(self, name):
+        return getattr(self._cursor, name)
+
+    def __iter__(self):
+        return iter(self._cursor)
+
+
+def main():
+    config = activate_modules(modules(), create_company, create_chart)
+    accounts = get_accounts()
+    Category = Model.get('product.category')
+    category = Category(name="Bench", accounting=True)
+    category.account_revenue = accounts['revenue']
+    category.account_expense = accounts['expense']
+    category.save()
+    Uom = Model.get('product.uom')
+    unit, = Uom.find([('name', '=', 'Unit')])
+    Template = Model.get('product.template')
+    templates = []
+    for i in range(max(LINES)):
+        templates.append(Template(
+                name="Product %d" % i, code="P%04d" % i, type='goods',
+                default_uom=unit, salable=True,
+                list_price=Decimal('10'), account_category=category))
+    # Small batches: SQLite's parser limits the size of a query
+    for i in range(0, len(templates), 20):
+        Template.save(templates[i:i + 20])
+    product_ids = [t.products[0].id for t in templates]
+    Party = Model.get('party.party')
+    customers = {}
+    for name in ['lines'] + ['open %d' % n for n in OPEN_ORDERS]:
+        party = Party(name=name)
+        party.save()
+        customers[name] = (party.id, party.addresses[0].id)
+
+    from trytond.pool import Pool
+    from trytond.transaction import Transaction
+
+    def quotations(customer, sizes):
+        "Create quotations of sizes lines for customer, return their ids"
+        party_id, address_id = customer
+        with Transaction().start(
+                config.database_name, config.user, context=config.context):
+            Sale = Pool().get('sale.sale')
+            sales = Sale.create([{
+                        'party': party_id,
+                        'invoice_address': address_id,
+                        'shipment_address': address_id,
+                        'lines': [('create', [{
+                                        'product': p,
+                                        'quantity': 1,
+                                        'unit': unit.id,
+                                        'unit_price': Decimal('10'),
+                                        } for p in product_ids[:size]])],
+                        } for size in sizes])
+            Sale.quote(sales)
+            return [s.id for s in sales]
+
+    def confirm(sale_ids):
+        extras = {}
+        while True:
+            with Transaction().start(
+                    config.database_name, 0,
+                    context=dict(config.context, _skip_warnings=True),
+                    **extras) as transaction:
+                Sale = Pool().get('sale.sale')
+                try:
+                    Sale.confirm(Sale.browse(sale_ids))
+                    return
+                except Exception as error:
+                    if not hasattr(error, 'fix'):
+                        raise
+                    transaction.rollback()
+                    error.fix(extras)
+
+    def measure(sale_id):
+        "Return the statements and median milliseconds of a confirm"
+        times, counts = [], []
+        for _ in range(REPEAT):
+            with Transaction().start(
+                    config.database_name, config.user,
+                    context=dict(config.context, _skip_warnings=True),
+                    _lock_tables=['account_move_line', 'sale_sale',
+                        'sale_line']) as transaction:
+                Sale = Pool().get('sale.sale')
+                connection = transaction.connection
+                counter = []
+                original = connection.cursor
+
+                def cursor(*args, **kwargs):
+                    return CountingCursor(original(*args, **kwargs), counter)
+                connection.cursor = cursor
+                try:
+                    sale = Sale(sale_id)
+                    start = time.perf_counter()
+                    Sale.confirm([sale])
+                    times.append((time.perf_counter() - start) * 1000)
+                finally:
+                    connection.cursor = original
+                counts.append(len(counter))
+                transaction.rollback()
+        return min(counts), statistics.median(times)
+
+    backend = os.environ['TRYTOND_DATABASE_URI'].split(':')[0]
+    print("mode: %s, backend: %s, %d runs each" % (MODE, backend, REPEAT))
+    print("%-22s %10s %10s" % ("sale", "statements", "time (ms)"))
+    for size, sale_id in zip(LINES, quotations(customers['lines'], LINES)):
+        print("%-22s %10d %10.1f" % (
+                "%d lines" % size, *measure(sale_id)))
+    for count in OPEN_ORDERS:
+        customer = customers['open %d' % count]
+        confirm(quotations(customer, [OPEN_LINES] * count))
+        sale_id, = quotations(customer, [1])
+        print("%-22s %10d %10.1f" % (
+                "1 line, %d open" % count, *measure(sale_id)))
+
+
+if __name__ == '__main__':
+    main()
