@@ -7,7 +7,7 @@ from trytond.pool import Pool, PoolMeta
 from trytond.transaction import Transaction, without_check_access
 
 from .exceptions import MentionError, UninvoicedSaleError
-from .sale_chain import ChainMixin
+from .chain import ChainMixin
 
 # Legal forms which have no share capital to print
 NO_CAPITAL_FORMS = {'EI'}

@@ -1,9 +1,8 @@
 # This file is part of sale_chain.  The COPYRIGHT file at the top level of
 # this repository contains the full copyright notices and license terms.
-from trytond.modules.stock.shipment import DeliveryNote as _DeliveryNote
 from trytond.pool import Pool, PoolMeta
 
-from .sale_chain import ChainMixin
+from .chain import ChainMixin
 
 
 class ShipmentOut(ChainMixin, metaclass=PoolMeta):
@@ -20,9 +19,9 @@ class ShipmentOutReturn(ChainMixin, metaclass=PoolMeta):
     __name__ = 'stock.shipment.out.return'
 
 
-class DeliveryNote(_DeliveryNote):
+class DeliveryNote(metaclass=PoolMeta):
     "Delivery note (bon de livraison) carrying the order"
-    __name__ = 'sale_chain.delivery_note'
+    __name__ = 'stock.shipment.out.delivery_note'
 
     @classmethod
     def get_context(cls, records, header, data):
