@@ -12,7 +12,7 @@
 #   make venv          create .venv and install the module in editable mode
 #   make test          the whole suite: SQLite, a throwaway PostgreSQL
 #                      cluster, and sao in headless Chromium (scripts/test.sh;
-#                      BACKENDS="sqlite" or PYTEST_ARGS="-k chain" narrow it)
+#                      BACKENDS="sqlite" or TEST_ARGS="-k chain" narrow it)
 #   make sao           fetch the sao web client into $(SAO_DIR)
 #
 # Everything is built under the repository: .venv/ and var/ (git-ignored).

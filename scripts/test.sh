@@ -1,15 +1,18 @@
 #!/bin/sh
 # Run the whole test suite of sale_chain:
-#   1. every test (ModuleTestCase and scenario_*.rst doctests) on SQLite;
+#   1. every test (ModuleTestCase, unit tests and the scenario_*.rst
+#      doctests) on SQLite, run by unittest as Tryton runs its own modules;
 #   2. the same on a throwaway PostgreSQL cluster this script starts and
 #      stops itself;
-#   3. the browser test: the sao web client in headless Chromium on a
-#      seeded database.
+#   3. the browser test (pytest): the sao web client in headless Chromium
+#      on a seeded database.
 # Where PostgreSQL or Chromium is missing, the part is skipped with a plain
 # message; with CI=true every part is required.
 #
 # Environment: VENV (default .venv), BACKENDS (default "sqlite postgresql
-# browser"), PYTEST_ARGS (extra pytest arguments, e.g. "-k chain").
+# browser"), TEST_ARGS (extra unittest arguments, e.g. "-k chain -k
+# invoice": the scenarios whose file name matches), PYTEST_ARGS (extra
+# pytest arguments of the browser test).
 set -eu
 
 ROOT=$(cd "$(dirname "$0")/.." && pwd)
@@ -17,6 +20,7 @@ VENV=${VENV:-$ROOT/.venv}
 PY=$VENV/bin/python
 VAR=$ROOT/var/test
 BACKENDS=${BACKENDS:-sqlite postgresql browser}
+TEST_ARGS=${TEST_ARGS:-}
 PYTEST_ARGS=${PYTEST_ARGS:-}
 CI=${CI:-false}
 mkdir -p "$VAR"
@@ -38,33 +42,6 @@ SKIPPED=""
 SOURCES_HASH=$(cd "$ROOT" && cat tryton.cfg *.py *.xml view/*.xml \
     report/*.fodt locale/*.po 2>/dev/null | sha256sum | cut -c1-16)
 
-# Scenario count: pytest must collect one test per scenario file
-expected_scenarios() {
-    n=0
-    for rst in "$ROOT"/tests/scenario_*.rst; do
-        json="${rst%.rst}.json"
-        if [ -f "$json" ]; then
-            k=$("$PY" -c "import json,sys; print(len(json.load(open(sys.argv[1]))))" "$json")
-        else
-            k=1
-        fi
-        n=$((n + k))
-    done
-    echo $n
-}
-
-check_scenario_count() {
-    expected=$(expected_scenarios)
-    collected=$(cd "$ROOT" && "$PY" -m pytest -p no:cacheprovider \
-        --collect-only -q tests/test_scenario.py 2>/dev/null \
-        | grep -c '::test_scenario_' || true)
-    echo "scenarios: $collected collected by pytest, $expected scenario files"
-    if [ "$collected" -ne "$expected" ]; then
-        echo "ERROR: pytest collects $collected scenarios for $expected files" >&2
-        exit 1
-    fi
-}
-
 run_pytest() {
     # $1: label, then environment is already exported
     label=$1
@@ -83,6 +60,26 @@ run_pytest() {
 }
 FAILED=""
 
+run_unittest() {
+    # $1: label, then environment is already exported.  Tryton's own way:
+    # the load_tests protocol of each test module of the package
+    label=$1
+    shift
+    # TEST_ARGS is split as the shell would
+    eval "set -- \"\$@\" $TEST_ARGS"
+    modules=$(cd "$ROOT/tests" && for f in test_*.py; do
+        echo "trytond.modules.sale_chain.tests.${f%.py}"; done)
+    say "unittest on $label"
+    rc=0
+    # shellcheck disable=SC2086
+    (cd "$ROOT" && "$PY" -m unittest -v $modules "$@") \
+        >"$VAR/unittest-$label.log" 2>&1 || rc=$?
+    cat "$VAR/unittest-$label.log"
+    if [ $rc -ne 0 ]; then
+        FAILED="$FAILED $label"
+    fi
+}
+
 run_sqlite() {
     cache="$VAR/cache-sqlite-$SOURCES_HASH"
     # Old caches are of other sources
@@ -91,7 +88,7 @@ run_sqlite() {
     done
     mkdir -p "$cache"
     TRYTOND_DATABASE_URI=sqlite:// DB_NAME=:memory: DB_CACHE="$cache" \
-        run_pytest sqlite tests
+        run_unittest sqlite
 }
 
 pg_bindir() {
@@ -144,7 +141,7 @@ run_postgresql() {
     echo "PostgreSQL $("$bindir/postgres" --version | sed 's/^[^0-9]*\([0-9.]*\).*/\1/') on 127.0.0.1:$port"
     TRYTOND_DATABASE_URI="postgresql://postgres@127.0.0.1:$port/" \
         DB_NAME=test_sale_chain DB_CACHE=postgresql:// \
-        run_pytest postgresql tests
+        run_unittest postgresql
     as_postgres "$bindir/pg_ctl" -D "$pg/data" -m fast -w stop >/dev/null
     trap - EXIT
     rm -rf "$pg"
@@ -173,9 +170,8 @@ run_browser() {
     CHROMIUM=$chromium run_pytest browser browser_tests
 }
 
-check_scenario_count
 for backend in $BACKENDS; do
-    rm -f "$VAR/pytest-$backend.log"
+    rm -f "$VAR/pytest-$backend.log" "$VAR/unittest-$backend.log"
 done
 for backend in $BACKENDS; do
     case $backend in
@@ -202,22 +198,57 @@ import sys
 var, backends = sys.argv[1], sys.argv[2:]
 keys = ['passed', 'failed', 'skipped']
 totals = dict.fromkeys(keys, 0)
-for backend in backends:
-    path = os.path.join(var, 'pytest-%s.log' % backend)
-    if not os.path.exists(path):
-        print('%s: not run' % backend)
-        continue
-    with open(path) as fp:
-        lines = [l for l in fp.read().splitlines() if l.strip()]
-    last = lines[-1] if lines else ''
-    counts = dict.fromkeys(keys, 0)
+
+
+def pytest_counts(lines):
     # "30 passed, 1 warning, 9872 subtests passed in 135.43s": subtests
     # are checks inside the tests, not tests
+    counts = dict.fromkeys(keys, 0)
+    last = lines[-1] if lines else ''
     for number, word in re.findall(
             r'(?<!subtests )(\d+) (passed|failed|errors?|skipped)\b',
             re.sub(r'\d+ subtests \w+', '', last)):
         word = 'failed' if word.startswith('error') else word
         counts[word] += int(number)
+    return counts
+
+
+def unittest_counts(lines):
+    # "Ran 43 tests in 459.6s" then "OK (skipped=1)" or
+    # "FAILED (failures=1, errors=2, skipped=1)"
+    counts = dict.fromkeys(keys, 0)
+    ran = None
+    for line in lines:
+        match = re.match(r'^Ran (\d+) tests? in ', line)
+        if match:
+            ran = int(match.group(1))
+    if ran is None:
+        counts['failed'] = 1
+        return counts
+    status = lines[-1]
+    found = dict(re.findall(r'(\w+)=(\d+)', status))
+    counts['failed'] = (int(found.get('failures', 0))
+        + int(found.get('errors', 0))
+        + int(found.get('unexpected successes', 0)))
+    counts['skipped'] = int(found.get('skipped', 0))
+    counts['passed'] = ran - counts['failed'] - counts['skipped']
+    if not status.startswith('OK') and not counts['failed']:
+        counts['failed'] = 1
+    return counts
+
+
+for backend in backends:
+    for runner, parse in [
+            ('unittest', unittest_counts), ('pytest', pytest_counts)]:
+        path = os.path.join(var, '%s-%s.log' % (runner, backend))
+        if os.path.exists(path):
+            break
+    else:
+        print('%s: not run' % backend)
+        continue
+    with open(path) as fp:
+        lines = [l for l in fp.read().splitlines() if l.strip()]
+    counts = parse(lines)
     print('%s: %d passed, %d failed, %d skipped' % (
             backend, counts['passed'], counts['failed'], counts['skipped']))
     for key in keys:
