@@ -243,6 +243,7 @@ class Control(ModelSQL, ModelView):
         Solvency = pool.get('party.solvency')
         sources = {
             'digest': {s.id: s.control_digest() for s in sales},
+            'total_amount': {s.id: s.total_amount or 0 for s in sales},
             'conditions': Sale.get_customer_conditions(sales),
             'date': {},
             'solvency': {},
@@ -286,7 +287,7 @@ class Control(ModelSQL, ModelView):
                     'state': cls._state(lines),
                     'origin': origin,
                     'digest': sources['digest'][sale.id],
-                    'amount': sale.total_amount,
+                    'amount': sources['total_amount'][sale.id],
                     'lines': [('create', lines)],
                     })
         return vlist
@@ -575,9 +576,10 @@ class Control(ModelSQL, ModelView):
         return sale.invoice_party or sale.party
 
     @classmethod
-    def paid_upfront(cls, sale):
+    def paid_upfront(cls, sale, total=None):
         "Tell if the order is paid in full before it is delivered"
-        total = sale.total_amount or 0
+        if total is None:
+            total = sale.total_amount or 0
         if total <= 0:
             return True
         if (sale.deposit_amount or 0) >= total:
@@ -623,7 +625,8 @@ class Control(ModelSQL, ModelView):
                     'date': lang.strftime(assessment.date),
                     }
                 if (assessment.status == 'prepayment'
-                        and cls.paid_upfront(sale)):
+                        and cls.paid_upfront(
+                            sale, sources['total_amount'][sale.id])):
                     result, message = 'ok', 'msg_control_solvency_upfront'
                 else:
                     result, message = SOLVENCY_RESULTS.get(
@@ -704,6 +707,7 @@ class Control(ModelSQL, ModelView):
                 results[sale.id] = cls._line('ok', gettext(
                         'sale_chain.msg_control_credit_limit_none',
                         party=party.rec_name))
+                checked.add(sale.id)
                 continue
             amount = sale.credit_limit_amount
             result, message = 'ok', None
@@ -817,7 +821,7 @@ class Control(ModelSQL, ModelView):
         results = {}
         for sale in sales:
             required = cls.deposit_required(sale, conditions.get(sale.id))
-            total = sale.total_amount or 0
+            total = sources['total_amount'][sale.id]
             if sale.deposit_amount > max(total, 0):
                 results[sale.id] = cls._line(
                     'blocking', gettext(
@@ -1038,7 +1042,6 @@ class Sale(metaclass=PoolMeta):
                     _str(line.unit_price),
                     _str(getattr(line, 'base_price', None)),
                     sorted(t.id for t in line.taxes),
-                    _str(line.shipping_date),
                     ])
         return hashlib.sha256(
             json.dumps(values, default=str).encode()).hexdigest()
