@@ -1,7 +1,8 @@
 # This file is part of sale_chain.  The COPYRIGHT file at the top level of
 # this repository contains the full copyright notices and license terms.
 import os
-import re
+
+import polib
 
 from trytond.modules.company.tests import CompanyTestMixin
 from trytond.pool import Pool
@@ -13,24 +14,10 @@ LOCALE = os.path.join(os.path.dirname(os.path.dirname(__file__)), 'locale')
 def po_entries(content):
     """Return {(msgctxt, msgid): msgstr} of a PO file content
     with no msgstr for fuzzy entries: Tryton ignores them"""
-    entries = {}
-    for block in re.split(r'\n\s*\n', content):
-        values = {}
-        key = None
-        fuzzy = False
-        for line in block.splitlines():
-            if line.startswith('#,') and 'fuzzy' in line:
-                fuzzy = True
-            match = re.match(r'^(msgctxt|msgid|msgstr) "(.*)"$', line)
-            if match:
-                key = match.group(1)
-                values[key] = match.group(2)
-            elif line.startswith('"') and key:
-                values[key] += line[1:-1]
-        if values.get('msgid'):
-            entries[values.get('msgctxt'), values['msgid']] = (
-                '' if fuzzy else values.get('msgstr', ''))
-    return entries
+    return {
+        (entry.msgctxt, entry.msgid): '' if entry.fuzzy else entry.msgstr
+        for entry in polib.pofile(content)
+        if entry.msgid and not entry.obsolete}
 
 
 class SaleChainTestCase(CompanyTestMixin, ModuleTestCase):
