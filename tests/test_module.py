@@ -5,6 +5,7 @@ import os
 import polib
 
 from trytond.modules.company.tests import CompanyTestMixin
+from trytond.modules.sale_chain.exceptions import InvoiceCopyError
 from trytond.pool import Pool
 from trytond.tests.test_tryton import ModuleTestCase, with_transaction
 
@@ -54,6 +55,19 @@ class SaleChainTestCase(CompanyTestMixin, ModuleTestCase):
             '%s %s' % key for key in exported
             if not translated.get(key))
         self.assertEqual(missing, [])
+
+    @with_transaction()
+    def test_invoice_duplicate_format(self):
+        "A duplicate is refused in a format it cannot be marked in"
+        pool = Pool()
+        InvoiceReport = pool.get('account.invoice', type='report')
+
+        with self.assertRaises(InvoiceCopyError) as cm:
+            InvoiceReport.mark_duplicate('docx', b'')
+        self.assertEqual(
+            cm.exception.message,
+            'A duplicate cannot be marked in the "docx" format '
+            'of the invoice report.')
 
 
 del ModuleTestCase
