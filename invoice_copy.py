@@ -23,8 +23,7 @@ from trytond.tools import grouped_slice
 from trytond.transaction import (
     Transaction, record_cache_size, without_check_access)
 
-from .exceptions import (
-    HistoryLocked, InvoiceCopyError, InvoiceIntegrityError)
+from .exceptions import HistoryLocked, InvoiceCopyError, InvoiceIntegrityError
 
 COPIES = [
     ('original', "Original"),

@@ -503,8 +503,8 @@ class CustomerConditionLookup(Wizard):
         if record is None:
             return None, None, _today()
         if record.__name__ == 'sale.sale':
-            # Wizards read without record rules: keep the conditions of
-            # another company out of sight
+            # A user who sees the records of all its companies must not
+            # see the conditions of another company than the current one
             if record.company.id != context_company:
                 raise OtherCompanyError(gettext(
                         'sale_chain.msg_customer_condition_other_company',
