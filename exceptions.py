@@ -7,7 +7,7 @@ from trytond.model.exceptions import AccessError, ValidationError
 
 
 class HistoryLocked(AccessError):
-    "A record kept as history: nobody may change or delete it"
+    "A stored record of what happened: nobody may change or delete it"
 
 
 class ControlBlocked(UserError):
@@ -42,8 +42,8 @@ class ReferenceWarning(UserWarning):
     pass
 
 
-class MentionError(UserError):
-    pass
+class MentionMissing(ValidationError):
+    "A French invoice lacks a mandatory mention"
 
 
 class CreditNoteError(UserError):
@@ -56,3 +56,19 @@ class InvoiceIntegrityError(UserError):
 
 class UninvoicedSaleError(UserError):
     pass
+
+
+class RetentionError(HistoryLocked):
+    "An issued invoice, kept unchanged for ten years"
+
+
+class InvoiceCopyError(UserError):
+    "An invoice copy which cannot be delivered as such"
+
+
+class CustomerConditionError(ValidationError):
+    "Customer conditions which break a rule"
+
+
+class OtherCompanyError(AccessError):
+    "A record of another company than the user's"

@@ -6,8 +6,8 @@ from trytond.i18n import gettext
 from trytond.pool import Pool, PoolMeta
 from trytond.transaction import Transaction, without_check_access
 
-from .exceptions import MentionError, UninvoicedSaleError
 from .chain import ChainMixin
+from .exceptions import MentionMissing, UninvoicedSaleError
 
 # Legal forms which have no share capital to print
 NO_CAPITAL_FORMS = {'EI'}
@@ -203,7 +203,7 @@ class Invoice(ChainMixin, metaclass=PoolMeta):
                 continue
             missing = invoice.missing_mentions()
             if missing:
-                raise MentionError(gettext(
+                raise MentionMissing(gettext(
                         'sale_chain.msg_invoice_mentions_missing',
                         invoice=invoice.rec_name,
                         mentions='\n'.join('- %s' % m for m in missing)))

@@ -17,14 +17,13 @@ from pypdf import PdfReader, PdfWriter
 
 from trytond.i18n import gettext
 from trytond.model import ModelSQL, ModelView, dualmethod, fields
-from trytond.model.exceptions import AccessError
 from trytond.pool import Pool, PoolMeta
 from trytond.pyson import Eval
 from trytond.tools import grouped_slice
 from trytond.transaction import (
     Transaction, record_cache_size, without_check_access)
 
-from .exceptions import InvoiceIntegrityError
+from .exceptions import HistoryLocked, InvoiceCopyError, InvoiceIntegrityError
 
 COPIES = [
     ('original', "Original"),
@@ -206,7 +205,7 @@ class Invoice(metaclass=PoolMeta):
         if (mode == 'write' and 'invoice_report_sha256' in values
                 and (external or values.keys().isdisjoint(
                         {'invoice_report_cache', 'invoice_report_cache_id'}))):
-            raise AccessError(gettext(
+            raise HistoryLocked(gettext(
                     'sale_chain.msg_invoice_report_sha256_modify'))
 
     def verify_integrity(self):
@@ -309,10 +308,10 @@ class InvoicePrintLog(ModelSQL, ModelView):
         super().check_modification(
             mode, logs, values=values, external=external)
         if mode == 'write':
-            raise AccessError(gettext('sale_chain.msg_print_log_modify'))
+            raise HistoryLocked(gettext('sale_chain.msg_print_log_modify'))
         if mode == 'create' and external:
             # Only the report records the copies it delivers
-            raise AccessError(gettext('sale_chain.msg_print_log_modify'))
+            raise HistoryLocked(gettext('sale_chain.msg_print_log_modify'))
 
 
 class InvoiceReport(metaclass=PoolMeta):
@@ -365,7 +364,7 @@ class InvoiceReport(metaclass=PoolMeta):
             if isinstance(content, (bytes, bytearray, memoryview)):
                 content = bytes(content).decode('utf-8')
             return mark_duplicate_xml(content).encode('utf-8')
-        raise AccessError(gettext(
+        raise InvoiceCopyError(gettext(
                 'sale_chain.msg_invoice_duplicate_format', format=format_))
 
     @classmethod

@@ -10,13 +10,14 @@ from sql import Null
 from trytond import backend
 from trytond.i18n import gettext
 from trytond.model import Index, ModelSQL, ModelView, fields
-from trytond.model.exceptions import AccessError, ValidationError
 from trytond.modules.currency.fields import Monetary
 from trytond.pool import Pool, PoolMeta
 from trytond.pyson import Eval, PYSONEncoder
 from trytond.tools import grouped_slice
 from trytond.transaction import Transaction
 from trytond.wizard import Button, StateAction, StateView, Wizard
+
+from .exceptions import CustomerConditionError, OtherCompanyError
 
 VOLUME_REBATE_PERIODS = [
     ('month', "Month"),
@@ -213,7 +214,7 @@ class CustomerCondition(ModelSQL, ModelView):
         for condition in conditions:
             if (condition.end_date
                     and condition.end_date < condition.start_date):
-                raise ValidationError(gettext(
+                raise CustomerConditionError(gettext(
                         'sale_chain.msg_customer_condition_dates',
                         condition=condition.rec_name))
 
@@ -225,7 +226,7 @@ class CustomerCondition(ModelSQL, ModelView):
             for name in RATE_FIELDS:
                 rate = getattr(condition, name)
                 if rate is not None and not (0 <= rate < 1):
-                    raise ValidationError(gettext(
+                    raise CustomerConditionError(gettext(
                             'sale_chain.msg_customer_condition_rate',
                             condition=condition.rec_name,
                             field=cls.__names__(name)['field'],
@@ -242,7 +243,7 @@ class CustomerCondition(ModelSQL, ModelView):
             for name in AMOUNT_FIELDS:
                 amount = getattr(condition, name)
                 if amount is not None and amount < 0:
-                    raise ValidationError(gettext(
+                    raise CustomerConditionError(gettext(
                             'sale_chain.msg_customer_condition_amount',
                             condition=condition.rec_name,
                             field=cls.__names__(name)['field'],
@@ -261,7 +262,7 @@ class CustomerCondition(ModelSQL, ModelView):
             if (not condition.early_payment_discount_rate
                     or not condition.early_payment_discount_days
                     or condition.early_payment_discount_days <= 0):
-                raise ValidationError(gettext(
+                raise CustomerConditionError(gettext(
                         'sale_chain.msg_customer_condition'
                         '_early_payment_discount',
                         condition=condition.rec_name))
@@ -274,7 +275,7 @@ class CustomerCondition(ModelSQL, ModelView):
         for condition in conditions:
             if condition.deposit_required and not (
                     condition.advance_payment_term):
-                raise ValidationError(gettext(
+                raise CustomerConditionError(gettext(
                         'sale_chain.msg_customer_condition_deposit',
                         condition=condition.rec_name))
 
@@ -308,7 +309,7 @@ class CustomerCondition(ModelSQL, ModelView):
             row = cursor.fetchone()
             if row:
                 condition, other_condition = cls.browse(row)
-                raise ValidationError(gettext(
+                raise CustomerConditionError(gettext(
                         'sale_chain.msg_customer_condition_overlap',
                         condition=condition.rec_name,
                         other=other_condition.rec_name,
@@ -502,10 +503,10 @@ class CustomerConditionLookup(Wizard):
         if record is None:
             return None, None, _today()
         if record.__name__ == 'sale.sale':
-            # Wizards read without record rules: keep the conditions of
-            # another company out of sight
+            # A user who sees the records of all its companies must not
+            # see the conditions of another company than the current one
             if record.company.id != context_company:
-                raise AccessError(gettext(
+                raise OtherCompanyError(gettext(
                         'sale_chain.msg_customer_condition_other_company',
                         record=record.rec_name,
                         company=record.company.rec_name))

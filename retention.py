@@ -13,10 +13,11 @@ posted / paid transitions keep working.
 
 from trytond.i18n import gettext
 from trytond.model import fields
-from trytond.model.exceptions import AccessError
 from trytond.pool import Pool, PoolMeta
 from trytond.pyson import Eval
 from trytond.transaction import Transaction
+
+from .exceptions import RetentionError
 
 RETENTION_YEARS = 10
 # Printed on the invoice or defining it: never changed once issued
@@ -90,7 +91,7 @@ class Invoice(metaclass=PoolMeta):
             return Date.today() <= retention_date
 
     def _retention_error(self, message, **kwargs):
-        return AccessError(gettext(
+        return RetentionError(gettext(
                 'sale_chain.%s' % message,
                 invoice=self.rec_name,
                 date=self.retention_date.strftime('%d/%m/%Y'),
@@ -107,7 +108,7 @@ class Invoice(metaclass=PoolMeta):
             mode, invoices, values=values, external=external)
 
     def check_retention(self, mode, values, external):
-        "Raise an AccessError if mode with values would alter the invoice"
+        "Raise a RetentionError if mode with values would alter the invoice"
         if mode == 'delete':
             raise self._retention_error('msg_invoice_retention_delete')
         frozen = values.keys() & INVOICE_FROZEN_FIELDS

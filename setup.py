@@ -45,6 +45,8 @@ tests_require = [
         PREFIX, series, major_version, minor_version + 1),
     '%s_sale_complaint >= %s, < %s.%s' % (
         PREFIX, series, major_version, minor_version + 1),
+    'lxml',
+    'polib',
     'pytest',
     # The browser test drives the system Chromium: no browser download
     'playwright',

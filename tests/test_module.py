@@ -1,9 +1,11 @@
 # This file is part of sale_chain.  The COPYRIGHT file at the top level of
 # this repository contains the full copyright notices and license terms.
 import os
-import re
+
+import polib
 
 from trytond.modules.company.tests import CompanyTestMixin
+from trytond.modules.sale_chain.exceptions import InvoiceCopyError
 from trytond.pool import Pool
 from trytond.tests.test_tryton import ModuleTestCase, with_transaction
 
@@ -13,24 +15,10 @@ LOCALE = os.path.join(os.path.dirname(os.path.dirname(__file__)), 'locale')
 def po_entries(content):
     """Return {(msgctxt, msgid): msgstr} of a PO file content
     with no msgstr for fuzzy entries: Tryton ignores them"""
-    entries = {}
-    for block in re.split(r'\n\s*\n', content):
-        values = {}
-        key = None
-        fuzzy = False
-        for line in block.splitlines():
-            if line.startswith('#,') and 'fuzzy' in line:
-                fuzzy = True
-            match = re.match(r'^(msgctxt|msgid|msgstr) "(.*)"$', line)
-            if match:
-                key = match.group(1)
-                values[key] = match.group(2)
-            elif line.startswith('"') and key:
-                values[key] += line[1:-1]
-        if values.get('msgid'):
-            entries[values.get('msgctxt'), values['msgid']] = (
-                '' if fuzzy else values.get('msgstr', ''))
-    return entries
+    return {
+        (entry.msgctxt, entry.msgid): '' if entry.fuzzy else entry.msgstr
+        for entry in polib.pofile(content)
+        if entry.msgid and not entry.obsolete}
 
 
 class SaleChainTestCase(CompanyTestMixin, ModuleTestCase):
@@ -67,6 +55,19 @@ class SaleChainTestCase(CompanyTestMixin, ModuleTestCase):
             '%s %s' % key for key in exported
             if not translated.get(key))
         self.assertEqual(missing, [])
+
+    @with_transaction()
+    def test_invoice_duplicate_format(self):
+        "A duplicate is refused in a format it cannot be marked in"
+        pool = Pool()
+        InvoiceReport = pool.get('account.invoice', type='report')
+
+        with self.assertRaises(InvoiceCopyError) as cm:
+            InvoiceReport.mark_duplicate('docx', b'')
+        self.assertEqual(
+            cm.exception.message,
+            'A duplicate cannot be marked in the "docx" format '
+            'of the invoice report.')
 
 
 del ModuleTestCase

@@ -2,9 +2,23 @@
 # this repository contains the full copyright notices and license terms.
 "Helpers for the scenarios of sale_chain"
 import io
-import re
 import zipfile
-from html import unescape
+
+from lxml import etree
+
+from trytond.exceptions import UserError, UserWarning
+
+OFFICE = 'urn:oasis:names:tc:opendocument:xmlns:office:1.0'
+
+
+def _texts(element):
+    "Yield the text pieces of element in document order, without comments"
+    if isinstance(element.tag, str) and element.text:
+        yield element.text
+    for child in element:
+        yield from _texts(child)
+        if child.tail:
+            yield child.tail
 
 
 def report_text(content):
@@ -13,14 +27,25 @@ def report_text(content):
         content = content.encode('utf-8')
     if content[:2] == b'PK':
         with zipfile.ZipFile(io.BytesIO(content)) as document:
-            xml = document.read('content.xml').decode('utf-8')
+            content = document.read('content.xml')
+    root = etree.fromstring(bytes(content))
+    # A flat OpenDocument holds its meta-data and styles beside the body
+    body = root.find('{%s}body' % OFFICE)
+    if body is None:
+        body = root
+    # Every element bounds a word: a tab, a space or a line break too
+    return ' '.join(' '.join(_texts(body)).split())
+
+
+def error_of(call, *args, **kwargs):
+    """Call with args and print the class and the message of the user error
+    or warning it raises, or no error"""
+    try:
+        call(*args, **kwargs)
+    except (UserError, UserWarning) as error:
+        print('%s: %s' % (error.__class__.__name__, error.message))
     else:
-        # A flat OpenDocument
-        xml = content.decode('utf-8')
-        xml = xml.split('<office:body>', 1)[-1]
-    xml = re.sub(r'<text:(tab|s|line-break)[^>]*/>', ' ', xml)
-    text = re.sub(r'<[^>]+>', ' ', xml)
-    return re.sub(r'\s+', ' ', unescape(text)).strip()
+        print("no error")
 
 
 def chain_of(record):
