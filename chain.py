@@ -8,12 +8,13 @@ from sql.operators import Concat, Exists
 
 from trytond.i18n import gettext
 from trytond.model import Index, ModelSQL, ModelView, fields
-from trytond.model.exceptions import AccessError
 from trytond.modules.currency.fields import Monetary
 from trytond.pool import Pool, PoolMeta
 from trytond.pyson import Eval, PYSONEncoder
 from trytond.transaction import Transaction
 from trytond.wizard import StateAction, Wizard
+
+from .exceptions import OtherCompanyError
 
 DOCUMENT_KINDS = [
     ('quotation', "Quotation"),
@@ -348,7 +349,7 @@ class OpenChain(Wizard):
             # Wizards read without record rules: keep the chain of another
             # company out of sight
             if record.company.id != company:
-                raise AccessError(gettext(
+                raise OtherCompanyError(gettext(
                         'sale_chain.msg_chain_other_company',
                         document=record.rec_name,
                         company=record.company.rec_name))

@@ -38,8 +38,16 @@ class ReminderError(UserError):
     "A reminder which cannot be sent"
 
 
+class ReceptionError(ValidationError):
+    "Order reception data which cannot be true"
+
+
+class AcknowledgmentError(UserError):
+    "An order acknowledgment asked for a sale which is no order"
+
+
 class ReferenceWarning(UserWarning):
-    pass
+    "A customer purchase order reference already used"
 
 
 class MentionMissing(ValidationError):

@@ -7,13 +7,13 @@ import datetime as dt
 
 from trytond.i18n import gettext
 from trytond.model import ModelView, Workflow, fields
-from trytond.model.exceptions import AccessError, ValidationError
 from trytond.modules.sale.sale import SaleReport
 from trytond.pool import Pool, PoolMeta
 from trytond.pyson import Eval
 from trytond.transaction import Transaction
 
-from .exceptions import ReferenceWarning
+from .exceptions import (
+    AcknowledgmentError, ReceptionError, ReferenceWarning)
 
 RECEPTION_CHANNELS = [
     (None, ""),
@@ -109,7 +109,7 @@ class Sale(metaclass=PoolMeta):
         limit = dt.datetime.now() + dt.timedelta(minutes=5)
         for sale in sales:
             if sale.received_at and sale.received_at > limit:
-                raise ValidationError(gettext(
+                raise ReceptionError(gettext(
                         'sale_chain.msg_sale_received_at_future',
                         sale=sale.rec_name,
                         received_at=sale.received_at))
@@ -242,7 +242,7 @@ class AcknowledgmentReport(SaleReport):
         Sale = pool.get('sale.sale')
         for sale in Sale.browse(ids):
             if sale.state not in {'confirmed', 'processing', 'done'}:
-                raise AccessError(gettext(
+                raise AcknowledgmentError(gettext(
                         'sale_chain.msg_acknowledgment_not_confirmed',
                         sale=sale.rec_name))
         return super().execute(ids, data)
