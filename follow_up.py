@@ -1,10 +1,12 @@
 # This file is part of sale_chain.  The COPYRIGHT file at the top level of
 # this repository contains the full copyright notices and license terms.
 """The follow-up of the orders (tableau de suivi): the dates, status and
-observation of each confirmed order are stored on the sale, kept up to date
-by the shipment and move hooks, and projected by a read-only SQL model; a
-daily job reminds the late deliveries."""
+observation of each confirmed order are stored on the sale, computed once at
+the end of the sale's process (and of the delivery note changes that queue
+no process), and projected by a read-only SQL model; a daily job reminds the
+late deliveries."""
 import datetime as dt
+import weakref
 
 from sql import Literal, Null
 from sql.aggregate import Count, Min, Sum
@@ -43,6 +45,12 @@ REMINDER_KINDS = [
     ('late_delivery', "Late Delivery"),
     ('new_date', "New Planned Date"),
     ]
+
+
+# The sales whose follow-up waits for the end of the outermost running
+# process, per transaction: a process changes its sales many times (moves,
+# delivery notes, states) and their follow-up is computed once, at its end
+_deferred = weakref.WeakKeyDictionary()
 
 
 def _week(date):
@@ -174,24 +182,70 @@ class Sale(metaclass=PoolMeta):
         return super().copy(sales, default=default)
 
     @classmethod
+    def preprocess_values(cls, mode, values):
+        values = super().preprocess_values(mode, values)
+        # Who wrote the observation and when, whichever way it is written
+        if mode == 'write' and 'follow_up_comment' in values:
+            values['follow_up_comment_by'] = Transaction().user
+            values['follow_up_comment_at'] = (
+                dt.datetime.now().replace(microsecond=0))
+        return values
+
+    @classmethod
     def on_modification(cls, mode, sales, field_names=None):
+        pool = Pool()
+        Observation = pool.get('sale.follow_up.observation')
         super().on_modification(mode, sales, field_names=field_names)
-        if mode == 'write' and field_names & {
-                'state', 'invoice_state', 'shipment_state'}:
-            cls.update_follow_up(sales)
+        if mode == 'write' and 'follow_up_comment' in field_names:
+            # The history of the observations, whoever may write them
+            with without_check_access():
+                Observation.create([{
+                            'sale': s.id,
+                            'text': s.follow_up_comment,
+                            'user': s.follow_up_comment_by,
+                            'date': s.follow_up_comment_at,
+                            } for s in sales])
 
     @classmethod
     def process(cls, sales):
-        super().process(sales)
-        # A paid deposit changes no state of the sale
+        transaction = Transaction()
+        outermost = transaction not in _deferred
+        if outermost:
+            _deferred[transaction] = set()
+        try:
+            super().process(sales)
+        except Exception:
+            if outermost:
+                del _deferred[transaction]
+            raise
+        # A paid deposit changes no state of the sale but its follow-up
+        _deferred[transaction].update(s.id for s in sales)
+        if outermost:
+            cls.update_follow_up(cls.browse(_deferred.pop(transaction)))
+
+    @classmethod
+    def draft(cls, sales):
+        super().draft(sales)
+        # No process follows the return of an order to draft
+        cls.update_follow_up(sales)
+
+    @classmethod
+    def cancel(cls, sales):
+        super().cancel(sales)
         cls.update_follow_up(sales)
 
     @classmethod
     def update_follow_up(cls, sales):
-        "Store the follow-up values of the sales"
+        """Store the follow-up values of the sales, at the end of the
+        running process if any"""
+        ids = {s.id for s in sales}
+        deferred = _deferred.get(Transaction())
+        if deferred is not None:
+            deferred.update(ids)
+            return
         to_write = []
         # Browse in batches for the prefetch of lines and moves
-        for sub_ids in grouped_slice(list({s.id for s in sales}), 100):
+        for sub_ids in grouped_slice(sorted(ids), 100):
             for sale in cls.browse(list(sub_ids)):
                 values = sale._follow_up_values()
                 if any(getattr(sale, k) != v for k, v in values.items()):
@@ -201,16 +255,30 @@ class Sale(metaclass=PoolMeta):
                 cls.write(*to_write)
 
     @classmethod
-    def refresh_follow_up(cls):
-        """Store the follow-up values of the orders which have none (those
-        confirmed before the module was installed) and of the open ones"""
-        sales = cls.search(['OR', [
-                    ('state', 'in', ['confirmed', 'processing', 'done']),
-                    ('follow_up_state', '=', None),
-                    ], [
-                    ('state', 'in', ['confirmed', 'processing']),
-                    ]], order=[('id', 'ASC')])
-        cls.update_follow_up(sales)
+    def refresh_follow_up(cls, batch_size=1000):
+        """Repair the follow-up values: store those of the orders which have
+        none (those confirmed before the module was installed) and those of
+        the open orders which differ, committing each batch"""
+        transaction = Transaction()
+        domain = ['OR', [
+                ('state', 'in', ['confirmed', 'processing', 'done']),
+                ('follow_up_state', '=', None),
+                ], [
+                ('state', 'in', ['confirmed', 'processing']),
+                ]]
+        last_id = 0
+        while True:
+            # By id ranges: one unlimited search and browse of every open
+            # order costs in the square of their number, and its memory
+            with without_check_access():
+                sales = cls.search(
+                    [domain, ('id', '>', last_id)],
+                    order=[('id', 'ASC')], limit=batch_size)
+            if not sales:
+                break
+            last_id = sales[-1].id
+            cls.update_follow_up(sales)
+            transaction.commit()
 
     def _follow_up_moves(self):
         "Yield the delivery moves of the sale with their line"
@@ -334,24 +402,9 @@ class Sale(metaclass=PoolMeta):
 
     @classmethod
     def set_follow_up_comment(cls, sales, comment):
-        "Set the observation of sales and keep it in their history"
-        pool = Pool()
-        Observation = pool.get('sale.follow_up.observation')
-        transaction = Transaction()
-        now = dt.datetime.now().replace(microsecond=0)
-        user = transaction.user
-        with without_check_access():
-            cls.write(list(sales), {
-                    'follow_up_comment': comment,
-                    'follow_up_comment_by': user,
-                    'follow_up_comment_at': now,
-                    })
-            Observation.create([{
-                        'sale': s.id,
-                        'text': comment,
-                        'user': user,
-                        'date': now,
-                        } for s in sales])
+        """Set the observation of sales, under the access rights of the
+        user, and keep it in their history"""
+        cls.write(list(sales), {'follow_up_comment': comment})
 
     @classmethod
     def remind_late_deliveries(cls, date=None):
@@ -815,30 +868,30 @@ class FollowUp(ModelSQL, ModelView):
         return [r.id for r in self.sale.follow_up_reminders]
 
     @classmethod
-    def write(cls, *args):
-        # The follow-up has no table: only its observation is written, on
-        # the sale, after the checks of the standard write
-        pool = Pool()
-        ModelAccess = pool.get('ir.model.access')
-        ModelFieldAccess = pool.get('ir.model.field.access')
-        actions = iter(args)
-        to_set = []
-        for records, values in zip(actions, actions):
-            if set(values) - {'comment'}:
+    def check_modification(cls, mode, records, values=None, external=False):
+        super().check_modification(
+            mode, records, values=values, external=external)
+        # The rows are the sales: only their observation may be written
+        if mode == 'write':
+            readonly = set(values) - {'comment'}
+            if readonly:
                 raise AccessError(gettext(
                         'sale_chain.msg_follow_up_write',
-                        fields=', '.join(sorted(set(values) - {'comment'}))))
-            to_set.append((records, values))
-        ModelAccess.check(cls.__name__, 'write')
-        ModelFieldAccess.check(cls.__name__, ['comment'], 'write')
-        for records, values in to_set:
-            ids = [r.id for r in records]
-            # Only the rows the user can read, through the record rules
-            visible = cls.search([('id', 'in', ids)])
-            if len(visible) != len(set(ids)):
-                raise AccessError(gettext(
-                        'sale_chain.msg_follow_up_write_rule'))
-            cls.set_comment(records, 'comment', values['comment'])
+                        fields=', '.join(sorted(readonly))))
+
+    @classmethod
+    def write(cls, *args):
+        # A table query has no table to update: the standard checks of the
+        # follow-up, then the observation is written on the sales under the
+        # access rights and rules of the sales (Function.set would drop
+        # them)
+        all_ids, field_names, on_write, trigger_eligibles, *args = (
+            cls._before_write(*args))
+        actions = iter(args)
+        for records, values in zip(actions, actions):
+            if 'comment' in values:
+                cls.set_comment(records, 'comment', values['comment'])
+        cls._after_write(all_ids, field_names, on_write, trigger_eligibles)
 
 
 class FollowUpReport(CompanyReport):
@@ -1043,64 +1096,52 @@ class ShipmentOut(metaclass=PoolMeta):
         cls.save(shipments)
 
     @classmethod
+    def wait(cls, shipments, moves=None):
+        super().wait(shipments, moves=moves)
+        cls._update_follow_up(shipments)
+
+    @classmethod
+    def assign(cls, shipments):
+        super().assign(shipments)
+        cls._update_follow_up(shipments)
+
+    @classmethod
     def pick(cls, shipments):
         super().pick(shipments)
         cls._set_prepared_date(shipments)
+        cls._update_follow_up(shipments)
 
     @classmethod
     def pack(cls, shipments):
         super().pack(shipments)
         cls._set_prepared_date(shipments)
+        cls._update_follow_up(shipments)
 
     @classmethod
     def draft(cls, shipments):
         super().draft(shipments)
         cls.write(shipments, {'prepared_date': None})
+        cls._update_follow_up(shipments)
 
     @classmethod
     def on_modification(cls, mode, shipments, field_names=None):
         super().on_modification(mode, shipments, field_names=field_names)
-        if mode == 'write' and field_names & {
-                'state', 'planned_date', 'prepared_date', 'effective_date'}:
-            _update_sales(m for s in shipments for m in s.outgoing_moves)
-
-
-def _update_sales(moves):
-    "Update the follow-up of the sales of moves"
-    pool = Pool()
-    Sale = pool.get('sale.sale')
-    SaleLine = pool.get('sale.line')
-    sales = {
-        m.origin.sale for m in moves if isinstance(m.origin, SaleLine)}
-    if sales:
-        Sale.update_follow_up(list(sales))
-
-
-class Move(metaclass=PoolMeta):
-    __name__ = 'stock.move'
+        if mode == 'write' and 'planned_date' in field_names:
+            cls._update_follow_up(shipments)
 
     @classmethod
-    def on_modification(cls, mode, moves, field_names=None):
-        super().on_modification(mode, moves, field_names=field_names)
-        if mode == 'create' or (mode == 'write' and field_names & {
-                    'state', 'planned_date', 'effective_date', 'quantity',
-                    'unit', 'shipment', 'origin'}):
-            _update_sales(moves)
-
-    @classmethod
-    def on_delete(cls, moves):
-        callback = super().on_delete(moves)
+    def _update_follow_up(cls, shipments):
+        """Update the follow-up of the sales of the shipments after a change
+        that queues no process of the sales (core queues one when they are
+        shipped, done or cancelled)"""
         pool = Pool()
+        Sale = pool.get('sale.sale')
         SaleLine = pool.get('sale.line')
         sales = {
-            m.origin.sale.id for m in moves
+            m.origin.sale for s in shipments for m in s.outgoing_moves
             if isinstance(m.origin, SaleLine)}
         if sales:
-            def update():
-                Sale = pool.get('sale.sale')
-                Sale.update_follow_up(Sale.browse(list(sales)))
-            callback.append(update)
-        return callback
+            Sale.update_follow_up(sales)
 
 
 class Cron(metaclass=PoolMeta):
