@@ -8,10 +8,11 @@ late deliveries."""
 import datetime as dt
 import weakref
 
-from sql import Literal, Null
+from sql import Cast, Literal, Null
 from sql.aggregate import Count, Min, Sum
-from sql.conditionals import Case
-from sql.functions import DateTrunc
+from sql.conditionals import Case, Coalesce
+from sql.functions import DateTrunc, Substring
+from sql.operators import Concat, Exists, Like
 
 from trytond.i18n import gettext
 from trytond.model import Index, ModelSQL, ModelView, fields
@@ -23,6 +24,8 @@ from trytond.pyson import Eval, If
 from trytond.tools import grouped_slice
 from trytond.transaction import Transaction, without_check_access
 from trytond.wizard import Button, StateReport, StateView, Wizard
+
+from .reminder import company_template, remind, send_email
 
 # The status of an order in the follow-up, from the least to the most
 # advanced; see Sale._follow_up_state for the rule
@@ -146,12 +149,16 @@ class Sale(metaclass=PoolMeta):
                     (t.sale_date, Index.Range(order='DESC')),
                     (t.id, Index.Range(order='DESC')),
                     where=follow_up),
-                # The late orders and the order by planned date
+                # The late orders: only the open ones, the date range being
+                # the condition of the index; no condition on the state,
+                # which SQLite cannot match with the parameters of the
+                # follow-up's query, and an open date is only on open orders
                 Index(
                     t,
                     (t.company, Index.Equality()),
                     (t.follow_up_open_date, Index.Range()),
-                    where=follow_up & (t.follow_up_open_date != Null)),
+                    where=t.follow_up_open_date != Null),
+                # The order by planned date
                 Index(
                     t,
                     (t.company, Index.Equality()),
@@ -214,14 +221,13 @@ class Sale(metaclass=PoolMeta):
             _deferred[transaction] = set()
         try:
             super().process(sales)
-        except Exception:
+            # A paid deposit changes no state of the sale but its follow-up
+            _deferred[transaction].update(s.id for s in sales)
+        finally:
             if outermost:
-                del _deferred[transaction]
-            raise
-        # A paid deposit changes no state of the sale but its follow-up
-        _deferred[transaction].update(s.id for s in sales)
+                ids = _deferred.pop(transaction)
         if outermost:
-            cls.update_follow_up(cls.browse(_deferred.pop(transaction)))
+            cls.update_follow_up(cls.browse(sorted(ids)))
 
     @classmethod
     def draft(cls, sales):
@@ -256,29 +262,61 @@ class Sale(metaclass=PoolMeta):
 
     @classmethod
     def refresh_follow_up(cls, batch_size=1000):
-        """Repair the follow-up values: store those of the orders which have
-        none (those confirmed before the module was installed) and those of
-        the open orders which differ, committing each batch"""
+        """Repair the follow-up values of the orders which have none (those
+        confirmed before the module was installed) and of the open orders
+        whose deliveries changed since the sale was last written; by
+        batches of ids, each committed"""
         transaction = Transaction()
-        domain = ['OR', [
-                ('state', 'in', ['confirmed', 'processing', 'done']),
-                ('follow_up_state', '=', None),
-                ], [
-                ('state', 'in', ['confirmed', 'processing']),
-                ]]
         last_id = 0
         while True:
-            # By id ranges: one unlimited search and browse of every open
-            # order costs in the square of their number, and its memory
-            with without_check_access():
-                sales = cls.search(
-                    [domain, ('id', '>', last_id)],
-                    order=[('id', 'ASC')], limit=batch_size)
-            if not sales:
+            ids = cls._follow_up_stale_ids(last_id, batch_size)
+            if not ids:
                 break
-            last_id = sales[-1].id
-            cls.update_follow_up(sales)
+            last_id = ids[-1]
+            cls.update_follow_up(cls.browse(ids))
             transaction.commit()
+
+    @classmethod
+    def _follow_up_stale_ids(cls, last_id, limit):
+        """Return the ids after last_id of at most limit orders whose
+        follow-up may be wrong, in ascending order"""
+        pool = Pool()
+        SaleLine = pool.get('sale.line')
+        Move = pool.get('stock.move')
+        ShipmentOut = pool.get('stock.shipment.out')
+        sale = cls.__table__()
+        line = SaleLine.__table__()
+        move = Move.__table__()
+        shipment = ShipmentOut.__table__()
+        cursor = Transaction().connection.cursor()
+
+        def stamp(table):
+            return Coalesce(table.write_date, table.create_date)
+        prefix = ShipmentOut.__name__ + ','
+        shipment_id = Case(
+            (Like(move.shipment, prefix + '%'),
+                Cast(Substring(move.shipment, len(prefix) + 1),
+                    ShipmentOut.id.sql_type().base)),
+            else_=Null)
+        # An update of the follow-up writes the sale after the changes of
+        # its moves and delivery notes, except when it is missed
+        changed = (line
+            .join(move, condition=move.origin == Concat(
+                    SaleLine.__name__ + ',',
+                    Cast(line.id, Move.origin.sql_type().base)))
+            .join(shipment, 'LEFT', condition=shipment.id == shipment_id)
+            .select(line.id,
+                where=(line.sale == sale.id)
+                & ((stamp(move) > stamp(sale))
+                    | (stamp(shipment) > stamp(sale)))))
+        where = (sale.id > last_id) & (
+            (sale.state.in_(['confirmed', 'processing', 'done'])
+                & (sale.follow_up_state == Null))
+            | (sale.state.in_(['confirmed', 'processing'])
+                & Exists(changed)))
+        cursor.execute(*sale.select(
+                sale.id, where=where, order_by=[sale.id.asc], limit=limit))
+        return [i for i, in cursor]
 
     def _follow_up_moves(self):
         "Yield the delivery moves of the sale with their line"
@@ -413,75 +451,55 @@ class Sale(metaclass=PoolMeta):
         once per planned date"""
         pool = Pool()
         Date = pool.get('ir.date')
-        Configuration = pool.get('sale.configuration')
         Reminder = pool.get('sale.follow_up.reminder')
         Lang = pool.get('ir.lang')
-        config = Configuration(1)
         if date is None:
             date = Date.today()
         company = Transaction().context.get('company')
-        template = config.get_multivalue(
-            'follow_up_reminder_template', company=company)
         domain = [
             ('state', 'in', ['confirmed', 'processing']),
             ('follow_up_open_date', '<', date),
             ]
         if company:
             domain.append(('company', '=', company))
+        sales = cls.search(domain, order=[('id', 'ASC')])
+        # A moved planned date is reminded again once it has passed
+        reminded = _reminded(sales, 'late_delivery')
+        sales = [
+            s for s in sales
+            if (s.id, s.follow_up_open_date) not in reminded]
         lang = Lang.get()
-        now = dt.datetime.now().replace(microsecond=0)
-        reminded = []
-        reminders = []
-        for sale in cls.search(domain, order=[('id', 'ASC')]):
-            planned_date = sale.follow_up_open_date
-            # A moved planned date is reminded again once it has passed
-            if Reminder.search([
-                        ('sale', '=', sale.id),
-                        ('kind', '=', 'late_delivery'),
-                        ('planned_date', '=', planned_date),
-                        ], limit=1):
-                continue
-            delay = (date - planned_date).days
-            users = sale.salesperson_users
-            for user in users:
-                cls.notify_user(
-                    [sale], 'tryton-notification',
+        users, recipients = remind([
+                (sale,
                     gettext('sale_chain.msg_late_delivery_label',
                         sale=sale.rec_name),
-                    description=gettext(
-                        'sale_chain.msg_late_delivery_description',
+                    gettext('sale_chain.msg_late_delivery_description',
                         sale=sale.rec_name, party=sale.party.rec_name,
-                        date=lang.strftime(planned_date), days=delay),
-                    user=user.id)
-            to = sale._send_follow_up_email(template)
-            reminders.append({
-                    'sale': sale.id,
+                        date=lang.strftime(sale.follow_up_open_date),
+                        days=(date - sale.follow_up_open_date).days))
+                for sale in sales],
+            company_template('follow_up_reminder_template'),
+            'follow_up_reminded_at', 'follow_up_reminder_count')
+        now = dt.datetime.now().replace(microsecond=0)
+        Reminder.create([{
+                    'sale': s.id,
                     'kind': 'late_delivery',
                     'date': now,
-                    'planned_date': planned_date,
-                    'delay': delay,
-                    'users': [('add', [u.id for u in users])],
-                    'email_to': to,
-                    })
-            cls.write([sale], {
-                    'follow_up_reminded_at': now,
-                    'follow_up_reminder_count': (
-                        sale.follow_up_reminder_count or 0) + 1,
-                    })
-            reminded.append(sale)
-        Reminder.create(reminders)
+                    'planned_date': s.follow_up_open_date,
+                    'delay': (date - s.follow_up_open_date).days,
+                    'users': [('add', [u.id for u in users[s]])],
+                    'email_to': recipients[s],
+                    } for s in sales])
         cls._notify_new_dates(date, company)
-        return reminded
+        return sales
 
     @classmethod
     def _notify_new_dates(cls, date, company):
         """E-mail the customer the new planned date of the orders reminded
         late whose delivery has been planned again, once per new date"""
         pool = Pool()
-        Configuration = pool.get('sale.configuration')
         Reminder = pool.get('sale.follow_up.reminder')
-        template = Configuration(1).get_multivalue(
-            'follow_up_new_date_template', company=company)
+        template = company_template('follow_up_new_date_template')
         if not template:
             return []
         domain = [
@@ -492,48 +510,38 @@ class Sale(metaclass=PoolMeta):
         if company:
             domain.append(('company', '=', company))
         now = dt.datetime.now().replace(microsecond=0)
-        notified, reminders = [], []
-        for sale in cls.search(domain, order=[('id', 'ASC')]):
+        sales = cls.search(domain, order=[('id', 'ASC')])
+        notified = _reminded(sales, 'new_date')
+        reminders = []
+        for sale in sales:
             planned_date = sale.follow_up_open_date
-            if Reminder.search([
-                        ('sale', '=', sale.id),
-                        ('kind', '=', 'new_date'),
-                        ('planned_date', '=', planned_date),
-                        ], limit=1):
+            if (sale.id, planned_date) in notified:
                 continue
-            to = sale._send_follow_up_email(template)
-            if not to:
-                continue
-            reminders.append({
-                    'sale': sale.id,
-                    'kind': 'new_date',
-                    'date': now,
-                    'planned_date': planned_date,
-                    'email_to': to,
-                    })
-            notified.append(sale)
+            to = send_email(sale, template)
+            if to:
+                reminders.append({
+                        'sale': sale.id,
+                        'kind': 'new_date',
+                        'date': now,
+                        'planned_date': planned_date,
+                        'email_to': to,
+                        })
         Reminder.create(reminders)
-        return notified
+        return cls.browse([r['sale'] for r in reminders])
 
-    def _send_follow_up_email(self, template):
-        "Send template about the sale and return its recipients"
-        pool = Pool()
-        Email = pool.get('ir.email')
-        if not template:
-            return ''
-        values = template.get(self)
-        if not values.get('to'):
-            return ''
-        to = ', '.join(values['to'])
-        Email.send(
-            to=to,
-            cc=', '.join(values.get('cc', [])),
-            bcc=', '.join(values.get('bcc', [])),
-            subject=values.get('subject', ''),
-            body=values.get('body', ''),
-            record=[self.__name__, self.id],
-            reports=[r.id for r in template.reports])
-        return to
+
+def _reminded(sales, kind):
+    "Return the (sale id, planned date) already reminded of kind"
+    pool = Pool()
+    Reminder = pool.get('sale.follow_up.reminder')
+    reminded = set()
+    for sub_sales in grouped_slice(sales):
+        for reminder in Reminder.search_read([
+                    ('sale', 'in', [s.id for s in sub_sales]),
+                    ('kind', '=', kind),
+                    ], fields_names=['sale', 'planned_date']):
+            reminded.add((reminder['sale'], reminder['planned_date']))
+    return reminded
 
 
 class Observation(ModelSQL, ModelView):
