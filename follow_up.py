@@ -14,6 +14,7 @@ from sql.conditionals import Case, Coalesce
 from sql.functions import DateTrunc, Substring
 from sql.operators import Concat, Exists, Like
 
+from trytond.backend import MAX_QUERY_PARAMS
 from trytond.i18n import gettext
 from trytond.model import Index, ModelSQL, ModelView, fields
 from trytond.model.exceptions import AccessError
@@ -44,6 +45,13 @@ FOLLOW_UP_STATES = [
     ]
 # The sale states shown in the follow-up
 FOLLOW_UP_SALE_STATES = ['confirmed', 'processing', 'done', 'cancelled']
+# The fields of the sale which only the system writes
+FOLLOW_UP_COMPUTED = {
+    'follow_up_state', 'follow_up_prepared_date', 'follow_up_planned_date',
+    'follow_up_open_date', 'follow_up_delivered_date', 'follow_up_on_time',
+    'follow_up_remaining', 'follow_up_comment_by', 'follow_up_comment_at',
+    'follow_up_reminded_at', 'follow_up_reminder_count',
+    }
 REMINDER_KINDS = [
     ('late_delivery', "Late Delivery"),
     ('new_date', "New Planned Date"),
@@ -187,6 +195,17 @@ class Sale(metaclass=PoolMeta):
                 'follow_up_reminded_at', 'follow_up_reminder_count']:
             default.setdefault(name)
         return super().copy(sales, default=default)
+
+    @classmethod
+    def check_modification(cls, mode, sales, values=None, external=False):
+        super().check_modification(
+            mode, sales, values=values, external=external)
+        if mode == 'write' and external:
+            computed = values.keys() & FOLLOW_UP_COMPUTED
+            if computed:
+                raise AccessError(gettext(
+                        'sale_chain.msg_follow_up_computed',
+                        fields=', '.join(sorted(computed))))
 
     @classmethod
     def preprocess_values(cls, mode, values):
@@ -535,7 +554,7 @@ def _reminded(sales, kind):
     pool = Pool()
     Reminder = pool.get('sale.follow_up.reminder')
     reminded = set()
-    for sub_sales in grouped_slice(sales):
+    for sub_sales in grouped_slice(sales, MAX_QUERY_PARAMS):
         for reminder in Reminder.search_read([
                     ('sale', 'in', [s.id for s in sub_sales]),
                     ('kind', '=', kind),

@@ -7,6 +7,7 @@ write of when and how many times the sale was reminded."""
 import datetime as dt
 from collections import defaultdict
 
+from trytond.backend import MAX_QUERY_PARAMS
 from trytond.pool import Pool
 from trytond.tools import grouped_slice
 from trytond.transaction import Transaction, without_check_access
@@ -27,7 +28,7 @@ def salesperson_users(sales):
     User = pool.get('res.user')
     employees = {s.quoted_by.id for s in sales if s.quoted_by}
     by_employee = defaultdict(set)
-    for sub_ids in grouped_slice(list(employees)):
+    for sub_ids in grouped_slice(list(employees), MAX_QUERY_PARAMS):
         for user in User.search([('employees', 'in', list(sub_ids))]):
             for employee in user.employees:
                 by_employee[employee.id].add(user)
