@@ -157,14 +157,22 @@ class Sale(metaclass=PoolMeta):
                     (t.sale_date, Index.Range(order='DESC')),
                     (t.id, Index.Range(order='DESC')),
                     where=follow_up),
-                # The late orders: only the open ones, the date range being
-                # the condition of the index; no condition on the state,
-                # which SQLite cannot match with the parameters of the
-                # follow-up's query, and an open date is only on open orders
+                # The late orders are among the open ones, which alone have
+                # an open date: their count by the date range as condition
+                # of the index, their first page in the default order
+                # (without them PostgreSQL walks the default order through
+                # every delivered order). No condition on the state, which
+                # SQLite cannot match with the parameters of the query.
                 Index(
                     t,
                     (t.company, Index.Equality()),
                     (t.follow_up_open_date, Index.Range()),
+                    where=t.follow_up_open_date != Null),
+                Index(
+                    t,
+                    (t.company, Index.Equality()),
+                    (t.sale_date, Index.Range(order='DESC')),
+                    (t.id, Index.Range(order='DESC')),
                     where=t.follow_up_open_date != Null),
                 # The order by planned date
                 Index(

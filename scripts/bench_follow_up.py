@@ -374,7 +374,7 @@ def main():
 
 
 def explain_late(database, company):
-    "Print the query plan of the first page of the late tab"
+    "Print the query plans of the first page and the count of the late tab"
     from trytond.pool import Pool
     from trytond.transaction import Transaction
     with Transaction().start(database, 1, context={
@@ -384,17 +384,20 @@ def explain_late(database, company):
                 }) as transaction:
         pool = Pool()
         FollowUp = pool.get('sale.follow_up')
-        query = FollowUp.search(
-            [('late', '=', True)], limit=80, query=True)
-        sql, params = tuple(query)
+        late = [('late', '=', True)]
+        page = FollowUp.search(late, limit=80, query=True)
+        rows, params = tuple(FollowUp.search(late, order=[], query=True))
+        count = ('SELECT COUNT(*) FROM (%s) AS c' % rows, params)
         cursor = transaction.connection.cursor()
-        if os.environ['TRYTOND_DATABASE_URI'].startswith('postgresql'):
-            cursor.execute('EXPLAIN ANALYZE ' + sql, params)
-        else:
-            cursor.execute('EXPLAIN QUERY PLAN ' + sql, params)
-        print("plan of the late tab:")
-        for row in cursor.fetchall():
-            print('   ', ' '.join(str(c) for c in row))
+        for name, (sql, params) in [
+                ('first page', tuple(page)), ('count', count)]:
+            if os.environ['TRYTOND_DATABASE_URI'].startswith('postgresql'):
+                cursor.execute('EXPLAIN ANALYZE ' + sql, params)
+            else:
+                cursor.execute('EXPLAIN QUERY PLAN ' + sql, params)
+            print("plan of the late tab, %s:" % name)
+            for row in cursor.fetchall():
+                print('   ', ' '.join(str(c) for c in row))
 
 
 def measure_report(database, company):
