@@ -10,6 +10,8 @@ from trytond.model import fields
 from trytond.pool import Pool, PoolMeta
 from trytond.transaction import Transaction
 
+from .reminder import company_template, remind
+
 DEPOSIT_STATES = [
     ('none', "No Deposit"),
     ('awaiting', "Awaiting Deposit"),
@@ -57,7 +59,6 @@ class Sale(metaclass=PoolMeta):
         pool = Pool()
         Date = pool.get('ir.date')
         Configuration = pool.get('sale.configuration')
-        Email = pool.get('ir.email')
         Lang = pool.get('ir.lang')
         config = Configuration(1)
         if date is None:
@@ -67,56 +68,46 @@ class Sale(metaclass=PoolMeta):
             'deposit_reminder_delay', company=company)
         if delay is None:
             return
-        template = config.get_multivalue(
-            'deposit_reminder_template', company=company)
+        due = date - dt.timedelta(days=delay)
+        # Only the sales with a deposit invoice posted before the delay
         domain = [
             ('state', 'in', ['confirmed', 'processing']),
-            ('advance_payment_lines', '!=', None),
+            ('advance_payment_lines', 'where', [
+                    ('invoice_lines', 'where', [
+                            ('invoice', 'where', [
+                                    ('state', '=', 'posted'),
+                                    ('invoice_date', '<=', due),
+                                    ]),
+                            ]),
+                    ]),
             ]
         if company:
             domain.append(('company', '=', company))
-        to_remind = []
-        for sale in cls.search(domain):
+        lang = Lang.get()
+        reminders = []
+        for sale in cls.search(domain, order=[('id', 'ASC')]):
             if sale.deposit_state != 'awaiting':
                 continue
             invoices = [i for i in sale.advance_payment_invoices
                 if i.state == 'posted'
                 and i.invoice_date
-                and i.invoice_date + dt.timedelta(days=delay) <= date]
-            if invoices:
-                to_remind.append((sale, invoices))
-        now = dt.datetime.now().replace(microsecond=0)
-        for sale, invoices in to_remind:
-            amount = Lang.get().currency(
+                and i.invoice_date <= due]
+            if not invoices:
+                continue
+            amount = lang.currency(
                 sum(i.amount_to_pay for i in invoices), sale.currency)
-            description = gettext(
-                'sale_chain.msg_deposit_reminder_description',
-                sale=sale.rec_name, party=sale.party.rec_name,
-                invoices=', '.join(i.rec_name for i in invoices),
-                amount=amount)
-            for user in sale.salesperson_users:
-                cls.notify_user(
-                    [sale], 'tryton-notification',
+            reminders.append((
+                    sale,
                     gettext('sale_chain.msg_deposit_reminder_label',
                         sale=sale.rec_name),
-                    description=description, user=user.id)
-            if template:
-                values = template.get(sale)
-                if values.get('to'):
-                    Email.send(
-                        to=', '.join(values['to']),
-                        cc=', '.join(values.get('cc', [])),
-                        bcc=', '.join(values.get('bcc', [])),
-                        subject=values.get('subject', ''),
-                        body=values.get('body', ''),
-                        record=[cls.__name__, sale.id],
-                        reports=[r.id for r in template.reports])
-            cls.write([sale], {
-                    'deposit_reminded_at': now,
-                    'deposit_reminder_count': (
-                        sale.deposit_reminder_count or 0) + 1,
-                    })
-        return [s for s, _ in to_remind]
+                    gettext('sale_chain.msg_deposit_reminder_description',
+                        sale=sale.rec_name, party=sale.party.rec_name,
+                        invoices=', '.join(i.rec_name for i in invoices),
+                        amount=amount)))
+        remind(
+            reminders, company_template('deposit_reminder_template'),
+            'deposit_reminded_at', 'deposit_reminder_count')
+        return [s for s, _, _ in reminders]
 
 
 class Cron(metaclass=PoolMeta):

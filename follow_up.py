@@ -1,16 +1,20 @@
 # This file is part of sale_chain.  The COPYRIGHT file at the top level of
 # this repository contains the full copyright notices and license terms.
 """The follow-up of the orders (tableau de suivi): the dates, status and
-observation of each confirmed order are stored on the sale, kept up to date
-by the shipment and move hooks, and projected by a read-only SQL model; a
-daily job reminds the late deliveries."""
+observation of each confirmed order are stored on the sale, computed once at
+the end of the sale's process (and of the delivery note changes that queue
+no process), and projected by a read-only SQL model; a daily job reminds the
+late deliveries."""
 import datetime as dt
+import weakref
 
-from sql import Literal, Null
+from sql import Cast, Literal, Null
 from sql.aggregate import Count, Min, Sum
-from sql.conditionals import Case
-from sql.functions import DateTrunc
+from sql.conditionals import Case, Coalesce
+from sql.functions import DateTrunc, Substring
+from sql.operators import Concat, Exists, Like
 
+from trytond.backend import MAX_QUERY_PARAMS
 from trytond.i18n import gettext
 from trytond.model import Index, ModelSQL, ModelView, fields
 from trytond.model.exceptions import AccessError
@@ -21,6 +25,8 @@ from trytond.pyson import Eval, If
 from trytond.tools import grouped_slice
 from trytond.transaction import Transaction, without_check_access
 from trytond.wizard import Button, StateReport, StateView, Wizard
+
+from .reminder import company_template, remind, send_email
 
 # The status of an order in the follow-up, from the least to the most
 # advanced; see Sale._follow_up_state for the rule
@@ -39,10 +45,23 @@ FOLLOW_UP_STATES = [
     ]
 # The sale states shown in the follow-up
 FOLLOW_UP_SALE_STATES = ['confirmed', 'processing', 'done', 'cancelled']
+# The fields of the sale which only the system writes
+FOLLOW_UP_COMPUTED = {
+    'follow_up_state', 'follow_up_prepared_date', 'follow_up_planned_date',
+    'follow_up_open_date', 'follow_up_delivered_date', 'follow_up_on_time',
+    'follow_up_remaining', 'follow_up_comment_by', 'follow_up_comment_at',
+    'follow_up_reminded_at', 'follow_up_reminder_count',
+    }
 REMINDER_KINDS = [
     ('late_delivery', "Late Delivery"),
     ('new_date', "New Planned Date"),
     ]
+
+
+# The sales whose follow-up waits for the end of the outermost running
+# process, per transaction: a process changes its sales many times (moves,
+# delivery notes, states) and their follow-up is computed once, at its end
+_deferred = weakref.WeakKeyDictionary()
 
 
 def _week(date):
@@ -138,12 +157,24 @@ class Sale(metaclass=PoolMeta):
                     (t.sale_date, Index.Range(order='DESC')),
                     (t.id, Index.Range(order='DESC')),
                     where=follow_up),
-                # The late orders and the order by planned date
+                # The late orders are among the open ones, which alone have
+                # an open date: their count by the date range as condition
+                # of the index, their first page in the default order
+                # (without them PostgreSQL walks the default order through
+                # every delivered order). No condition on the state, which
+                # SQLite cannot match with the parameters of the query.
                 Index(
                     t,
                     (t.company, Index.Equality()),
                     (t.follow_up_open_date, Index.Range()),
-                    where=follow_up & (t.follow_up_open_date != Null)),
+                    where=t.follow_up_open_date != Null),
+                Index(
+                    t,
+                    (t.company, Index.Equality()),
+                    (t.sale_date, Index.Range(order='DESC')),
+                    (t.id, Index.Range(order='DESC')),
+                    where=t.follow_up_open_date != Null),
+                # The order by planned date
                 Index(
                     t,
                     (t.company, Index.Equality()),
@@ -174,24 +205,80 @@ class Sale(metaclass=PoolMeta):
         return super().copy(sales, default=default)
 
     @classmethod
+    def check_modification(cls, mode, sales, values=None, external=False):
+        super().check_modification(
+            mode, sales, values=values, external=external)
+        if mode == 'write' and external:
+            computed = values.keys() & FOLLOW_UP_COMPUTED
+            if computed:
+                raise AccessError(gettext(
+                        'sale_chain.msg_follow_up_computed',
+                        fields=', '.join(sorted(computed))))
+
+    @classmethod
+    def preprocess_values(cls, mode, values):
+        values = super().preprocess_values(mode, values)
+        # Who wrote the observation and when, whichever way it is written
+        if mode == 'write' and 'follow_up_comment' in values:
+            values['follow_up_comment_by'] = Transaction().user
+            values['follow_up_comment_at'] = (
+                dt.datetime.now().replace(microsecond=0))
+        return values
+
+    @classmethod
     def on_modification(cls, mode, sales, field_names=None):
+        pool = Pool()
+        Observation = pool.get('sale.follow_up.observation')
         super().on_modification(mode, sales, field_names=field_names)
-        if mode == 'write' and field_names & {
-                'state', 'invoice_state', 'shipment_state'}:
-            cls.update_follow_up(sales)
+        if mode == 'write' and 'follow_up_comment' in field_names:
+            # The history of the observations, whoever may write them
+            with without_check_access():
+                Observation.create([{
+                            'sale': s.id,
+                            'text': s.follow_up_comment,
+                            'user': s.follow_up_comment_by,
+                            'date': s.follow_up_comment_at,
+                            } for s in sales])
 
     @classmethod
     def process(cls, sales):
-        super().process(sales)
-        # A paid deposit changes no state of the sale
+        transaction = Transaction()
+        outermost = transaction not in _deferred
+        if outermost:
+            _deferred[transaction] = set()
+        try:
+            super().process(sales)
+            # A paid deposit changes no state of the sale but its follow-up
+            _deferred[transaction].update(s.id for s in sales)
+        finally:
+            if outermost:
+                ids = _deferred.pop(transaction)
+        if outermost:
+            cls.update_follow_up(cls.browse(sorted(ids)))
+
+    @classmethod
+    def draft(cls, sales):
+        super().draft(sales)
+        # No process follows the return of an order to draft
+        cls.update_follow_up(sales)
+
+    @classmethod
+    def cancel(cls, sales):
+        super().cancel(sales)
         cls.update_follow_up(sales)
 
     @classmethod
     def update_follow_up(cls, sales):
-        "Store the follow-up values of the sales"
+        """Store the follow-up values of the sales, at the end of the
+        running process if any"""
+        ids = {s.id for s in sales}
+        deferred = _deferred.get(Transaction())
+        if deferred is not None:
+            deferred.update(ids)
+            return
         to_write = []
         # Browse in batches for the prefetch of lines and moves
-        for sub_ids in grouped_slice(list({s.id for s in sales}), 100):
+        for sub_ids in grouped_slice(sorted(ids), 100):
             for sale in cls.browse(list(sub_ids)):
                 values = sale._follow_up_values()
                 if any(getattr(sale, k) != v for k, v in values.items()):
@@ -201,16 +288,62 @@ class Sale(metaclass=PoolMeta):
                 cls.write(*to_write)
 
     @classmethod
-    def refresh_follow_up(cls):
-        """Store the follow-up values of the orders which have none (those
-        confirmed before the module was installed) and of the open ones"""
-        sales = cls.search(['OR', [
-                    ('state', 'in', ['confirmed', 'processing', 'done']),
-                    ('follow_up_state', '=', None),
-                    ], [
-                    ('state', 'in', ['confirmed', 'processing']),
-                    ]], order=[('id', 'ASC')])
-        cls.update_follow_up(sales)
+    def refresh_follow_up(cls, batch_size=1000):
+        """Repair the follow-up values of the orders which have none (those
+        confirmed before the module was installed) and of the open orders
+        whose deliveries changed since the sale was last written; by
+        batches of ids, each committed"""
+        transaction = Transaction()
+        last_id = 0
+        while True:
+            ids = cls._follow_up_stale_ids(last_id, batch_size)
+            if not ids:
+                break
+            last_id = ids[-1]
+            cls.update_follow_up(cls.browse(ids))
+            transaction.commit()
+
+    @classmethod
+    def _follow_up_stale_ids(cls, last_id, limit):
+        """Return the ids after last_id of at most limit orders whose
+        follow-up may be wrong, in ascending order"""
+        pool = Pool()
+        SaleLine = pool.get('sale.line')
+        Move = pool.get('stock.move')
+        ShipmentOut = pool.get('stock.shipment.out')
+        sale = cls.__table__()
+        line = SaleLine.__table__()
+        move = Move.__table__()
+        shipment = ShipmentOut.__table__()
+        cursor = Transaction().connection.cursor()
+
+        def stamp(table):
+            return Coalesce(table.write_date, table.create_date)
+        prefix = ShipmentOut.__name__ + ','
+        shipment_id = Case(
+            (Like(move.shipment, prefix + '%'),
+                Cast(Substring(move.shipment, len(prefix) + 1),
+                    ShipmentOut.id.sql_type().base)),
+            else_=Null)
+        # An update of the follow-up writes the sale after the changes of
+        # its moves and delivery notes, except when it is missed
+        changed = (line
+            .join(move, condition=move.origin == Concat(
+                    SaleLine.__name__ + ',',
+                    Cast(line.id, Move.origin.sql_type().base)))
+            .join(shipment, 'LEFT', condition=shipment.id == shipment_id)
+            .select(line.id,
+                where=(line.sale == sale.id)
+                & ((stamp(move) > stamp(sale))
+                    | (stamp(shipment) > stamp(sale)))))
+        where = (sale.id > last_id) & (
+            (sale.state.in_(['confirmed', 'processing', 'done'])
+                & (sale.follow_up_state == Null))
+            | (sale.state.in_(['confirmed', 'processing'])
+                & Exists(changed)))
+        cursor.execute(*sale.select(
+                sale.id, where=where, order_by=[sale.id.asc], limit=limit))
+        return [i for i, in cursor]
 
     def _follow_up_moves(self):
         "Yield the delivery moves of the sale with their line"
@@ -334,24 +467,9 @@ class Sale(metaclass=PoolMeta):
 
     @classmethod
     def set_follow_up_comment(cls, sales, comment):
-        "Set the observation of sales and keep it in their history"
-        pool = Pool()
-        Observation = pool.get('sale.follow_up.observation')
-        transaction = Transaction()
-        now = dt.datetime.now().replace(microsecond=0)
-        user = transaction.user
-        with without_check_access():
-            cls.write(list(sales), {
-                    'follow_up_comment': comment,
-                    'follow_up_comment_by': user,
-                    'follow_up_comment_at': now,
-                    })
-            Observation.create([{
-                        'sale': s.id,
-                        'text': comment,
-                        'user': user,
-                        'date': now,
-                        } for s in sales])
+        """Set the observation of sales, under the access rights of the
+        user, and keep it in their history"""
+        cls.write(list(sales), {'follow_up_comment': comment})
 
     @classmethod
     def remind_late_deliveries(cls, date=None):
@@ -360,75 +478,55 @@ class Sale(metaclass=PoolMeta):
         once per planned date"""
         pool = Pool()
         Date = pool.get('ir.date')
-        Configuration = pool.get('sale.configuration')
         Reminder = pool.get('sale.follow_up.reminder')
         Lang = pool.get('ir.lang')
-        config = Configuration(1)
         if date is None:
             date = Date.today()
         company = Transaction().context.get('company')
-        template = config.get_multivalue(
-            'follow_up_reminder_template', company=company)
         domain = [
             ('state', 'in', ['confirmed', 'processing']),
             ('follow_up_open_date', '<', date),
             ]
         if company:
             domain.append(('company', '=', company))
+        sales = cls.search(domain, order=[('id', 'ASC')])
+        # A moved planned date is reminded again once it has passed
+        reminded = _reminded(sales, 'late_delivery')
+        sales = [
+            s for s in sales
+            if (s.id, s.follow_up_open_date) not in reminded]
         lang = Lang.get()
-        now = dt.datetime.now().replace(microsecond=0)
-        reminded = []
-        reminders = []
-        for sale in cls.search(domain, order=[('id', 'ASC')]):
-            planned_date = sale.follow_up_open_date
-            # A moved planned date is reminded again once it has passed
-            if Reminder.search([
-                        ('sale', '=', sale.id),
-                        ('kind', '=', 'late_delivery'),
-                        ('planned_date', '=', planned_date),
-                        ], limit=1):
-                continue
-            delay = (date - planned_date).days
-            users = sale.salesperson_users
-            for user in users:
-                cls.notify_user(
-                    [sale], 'tryton-notification',
+        users, recipients = remind([
+                (sale,
                     gettext('sale_chain.msg_late_delivery_label',
                         sale=sale.rec_name),
-                    description=gettext(
-                        'sale_chain.msg_late_delivery_description',
+                    gettext('sale_chain.msg_late_delivery_description',
                         sale=sale.rec_name, party=sale.party.rec_name,
-                        date=lang.strftime(planned_date), days=delay),
-                    user=user.id)
-            to = sale._send_follow_up_email(template)
-            reminders.append({
-                    'sale': sale.id,
+                        date=lang.strftime(sale.follow_up_open_date),
+                        days=(date - sale.follow_up_open_date).days))
+                for sale in sales],
+            company_template('follow_up_reminder_template'),
+            'follow_up_reminded_at', 'follow_up_reminder_count')
+        now = dt.datetime.now().replace(microsecond=0)
+        Reminder.create([{
+                    'sale': s.id,
                     'kind': 'late_delivery',
                     'date': now,
-                    'planned_date': planned_date,
-                    'delay': delay,
-                    'users': [('add', [u.id for u in users])],
-                    'email_to': to,
-                    })
-            cls.write([sale], {
-                    'follow_up_reminded_at': now,
-                    'follow_up_reminder_count': (
-                        sale.follow_up_reminder_count or 0) + 1,
-                    })
-            reminded.append(sale)
-        Reminder.create(reminders)
+                    'planned_date': s.follow_up_open_date,
+                    'delay': (date - s.follow_up_open_date).days,
+                    'users': [('add', [u.id for u in users[s]])],
+                    'email_to': recipients[s],
+                    } for s in sales])
         cls._notify_new_dates(date, company)
-        return reminded
+        return sales
 
     @classmethod
     def _notify_new_dates(cls, date, company):
         """E-mail the customer the new planned date of the orders reminded
         late whose delivery has been planned again, once per new date"""
         pool = Pool()
-        Configuration = pool.get('sale.configuration')
         Reminder = pool.get('sale.follow_up.reminder')
-        template = Configuration(1).get_multivalue(
-            'follow_up_new_date_template', company=company)
+        template = company_template('follow_up_new_date_template')
         if not template:
             return []
         domain = [
@@ -439,48 +537,38 @@ class Sale(metaclass=PoolMeta):
         if company:
             domain.append(('company', '=', company))
         now = dt.datetime.now().replace(microsecond=0)
-        notified, reminders = [], []
-        for sale in cls.search(domain, order=[('id', 'ASC')]):
+        sales = cls.search(domain, order=[('id', 'ASC')])
+        notified = _reminded(sales, 'new_date')
+        reminders = []
+        for sale in sales:
             planned_date = sale.follow_up_open_date
-            if Reminder.search([
-                        ('sale', '=', sale.id),
-                        ('kind', '=', 'new_date'),
-                        ('planned_date', '=', planned_date),
-                        ], limit=1):
+            if (sale.id, planned_date) in notified:
                 continue
-            to = sale._send_follow_up_email(template)
-            if not to:
-                continue
-            reminders.append({
-                    'sale': sale.id,
-                    'kind': 'new_date',
-                    'date': now,
-                    'planned_date': planned_date,
-                    'email_to': to,
-                    })
-            notified.append(sale)
+            to = send_email(sale, template)
+            if to:
+                reminders.append({
+                        'sale': sale.id,
+                        'kind': 'new_date',
+                        'date': now,
+                        'planned_date': planned_date,
+                        'email_to': to,
+                        })
         Reminder.create(reminders)
-        return notified
+        return cls.browse([r['sale'] for r in reminders])
 
-    def _send_follow_up_email(self, template):
-        "Send template about the sale and return its recipients"
-        pool = Pool()
-        Email = pool.get('ir.email')
-        if not template:
-            return ''
-        values = template.get(self)
-        if not values.get('to'):
-            return ''
-        to = ', '.join(values['to'])
-        Email.send(
-            to=to,
-            cc=', '.join(values.get('cc', [])),
-            bcc=', '.join(values.get('bcc', [])),
-            subject=values.get('subject', ''),
-            body=values.get('body', ''),
-            record=[self.__name__, self.id],
-            reports=[r.id for r in template.reports])
-        return to
+
+def _reminded(sales, kind):
+    "Return the (sale id, planned date) already reminded of kind"
+    pool = Pool()
+    Reminder = pool.get('sale.follow_up.reminder')
+    reminded = set()
+    for sub_sales in grouped_slice(sales, MAX_QUERY_PARAMS):
+        for reminder in Reminder.search_read([
+                    ('sale', 'in', [s.id for s in sub_sales]),
+                    ('kind', '=', kind),
+                    ], fields_names=['sale', 'planned_date']):
+            reminded.add((reminder['sale'], reminder['planned_date']))
+    return reminded
 
 
 class Observation(ModelSQL, ModelView):
@@ -815,30 +903,30 @@ class FollowUp(ModelSQL, ModelView):
         return [r.id for r in self.sale.follow_up_reminders]
 
     @classmethod
-    def write(cls, *args):
-        # The follow-up has no table: only its observation is written, on
-        # the sale, after the checks of the standard write
-        pool = Pool()
-        ModelAccess = pool.get('ir.model.access')
-        ModelFieldAccess = pool.get('ir.model.field.access')
-        actions = iter(args)
-        to_set = []
-        for records, values in zip(actions, actions):
-            if set(values) - {'comment'}:
+    def check_modification(cls, mode, records, values=None, external=False):
+        super().check_modification(
+            mode, records, values=values, external=external)
+        # The rows are the sales: only their observation may be written
+        if mode == 'write':
+            readonly = set(values) - {'comment'}
+            if readonly:
                 raise AccessError(gettext(
                         'sale_chain.msg_follow_up_write',
-                        fields=', '.join(sorted(set(values) - {'comment'}))))
-            to_set.append((records, values))
-        ModelAccess.check(cls.__name__, 'write')
-        ModelFieldAccess.check(cls.__name__, ['comment'], 'write')
-        for records, values in to_set:
-            ids = [r.id for r in records]
-            # Only the rows the user can read, through the record rules
-            visible = cls.search([('id', 'in', ids)])
-            if len(visible) != len(set(ids)):
-                raise AccessError(gettext(
-                        'sale_chain.msg_follow_up_write_rule'))
-            cls.set_comment(records, 'comment', values['comment'])
+                        fields=', '.join(sorted(readonly))))
+
+    @classmethod
+    def write(cls, *args):
+        # A table query has no table to update: the standard checks of the
+        # follow-up, then the observation is written on the sales under the
+        # access rights and rules of the sales (Function.set would drop
+        # them)
+        all_ids, field_names, on_write, trigger_eligibles, *args = (
+            cls._before_write(*args))
+        actions = iter(args)
+        for records, values in zip(actions, actions):
+            if 'comment' in values:
+                cls.set_comment(records, 'comment', values['comment'])
+        cls._after_write(all_ids, field_names, on_write, trigger_eligibles)
 
 
 class FollowUpReport(CompanyReport):
@@ -1043,64 +1131,52 @@ class ShipmentOut(metaclass=PoolMeta):
         cls.save(shipments)
 
     @classmethod
+    def wait(cls, shipments, moves=None):
+        super().wait(shipments, moves=moves)
+        cls._update_follow_up(shipments)
+
+    @classmethod
+    def assign(cls, shipments):
+        super().assign(shipments)
+        cls._update_follow_up(shipments)
+
+    @classmethod
     def pick(cls, shipments):
         super().pick(shipments)
         cls._set_prepared_date(shipments)
+        cls._update_follow_up(shipments)
 
     @classmethod
     def pack(cls, shipments):
         super().pack(shipments)
         cls._set_prepared_date(shipments)
+        cls._update_follow_up(shipments)
 
     @classmethod
     def draft(cls, shipments):
         super().draft(shipments)
         cls.write(shipments, {'prepared_date': None})
+        cls._update_follow_up(shipments)
 
     @classmethod
     def on_modification(cls, mode, shipments, field_names=None):
         super().on_modification(mode, shipments, field_names=field_names)
-        if mode == 'write' and field_names & {
-                'state', 'planned_date', 'prepared_date', 'effective_date'}:
-            _update_sales(m for s in shipments for m in s.outgoing_moves)
-
-
-def _update_sales(moves):
-    "Update the follow-up of the sales of moves"
-    pool = Pool()
-    Sale = pool.get('sale.sale')
-    SaleLine = pool.get('sale.line')
-    sales = {
-        m.origin.sale for m in moves if isinstance(m.origin, SaleLine)}
-    if sales:
-        Sale.update_follow_up(list(sales))
-
-
-class Move(metaclass=PoolMeta):
-    __name__ = 'stock.move'
+        if mode == 'write' and 'planned_date' in field_names:
+            cls._update_follow_up(shipments)
 
     @classmethod
-    def on_modification(cls, mode, moves, field_names=None):
-        super().on_modification(mode, moves, field_names=field_names)
-        if mode == 'create' or (mode == 'write' and field_names & {
-                    'state', 'planned_date', 'effective_date', 'quantity',
-                    'unit', 'shipment', 'origin'}):
-            _update_sales(moves)
-
-    @classmethod
-    def on_delete(cls, moves):
-        callback = super().on_delete(moves)
+    def _update_follow_up(cls, shipments):
+        """Update the follow-up of the sales of the shipments after a change
+        that queues no process of the sales (core queues one when they are
+        shipped, done or cancelled)"""
         pool = Pool()
+        Sale = pool.get('sale.sale')
         SaleLine = pool.get('sale.line')
         sales = {
-            m.origin.sale.id for m in moves
+            m.origin.sale for s in shipments for m in s.outgoing_moves
             if isinstance(m.origin, SaleLine)}
         if sales:
-            def update():
-                Sale = pool.get('sale.sale')
-                Sale.update_follow_up(Sale.browse(list(sales)))
-            callback.append(update)
-        return callback
+            Sale.update_follow_up(sales)
 
 
 class Cron(metaclass=PoolMeta):

@@ -18,11 +18,16 @@ union of sales, delivery notes, returns and invoices; the invoiced and paid
 orders, 60 %, have an invoice).
 Prints the median of 5 runs in milliseconds; then the printed follow-up
 (report sale_chain.follow_up, rendered through its report class as the
-client calls it) of REPORT_ROWS rows, median of 3 runs in seconds; last,
-one run of the weekly task refreshing the open orders (rolled back).
+client calls it) of REPORT_ROWS rows, median of 3 runs in seconds; the
+query plan of the late tab; last, one run of the weekly repair task on
+the open orders, another after the follow-up values of 1 % of the orders
+were erased and another after every move was written (all open orders to
+recompute).
 
     TRYTOND_DATABASE_URI=postgresql://postgres@127.0.0.1:55442/ \\
         .venv/bin/python scripts/bench_follow_up.py [10000 50000 100000]
+    TRYTOND_DATABASE_URI=sqlite:// DB_NAME=:memory: \\
+        .venv/bin/python scripts/bench_follow_up.py 10000
 """
 import datetime as dt
 import os
@@ -102,158 +107,166 @@ def base_data():
         }
 
 
+def _orders(data, start, stop, today):
+    "Yield the values of the orders start..stop-1 (0-based)"
+    day = dt.timedelta(days=1)
+    parties = data['parties']
+    for n in range(start, stop):
+        # kind: 0-69 delivered, 70-79 late, 80-94 due later, 95-99 waiting
+        kind = n % 100
+        sale_date = today - (n % 700 + 10) * day
+        party, address = parties[n % len(parties)]
+        if kind < 70:
+            planned = sale_date + 7 * day
+        elif kind < 80:
+            planned = today - (1 + n % 20) * day
+        elif kind < 95:
+            planned = today + (1 + n % 30) * day
+        else:
+            planned = today + (n % 10) * day
+        delivered = sale_date + (5 + n % 4) * day if kind < 70 else None
+        prepared = sale_date + 4 * day if kind < 70 else None
+        if kind < 40:
+            state = 'paid'
+        elif kind < 60:
+            state = 'invoiced'
+        elif kind < 70:
+            state = 'delivered'
+        elif 80 <= kind < 95:
+            state = 'in_preparation'
+        else:
+            state = 'awaiting_stock'
+        if kind < 70:
+            shipment_state = 'done'
+        elif 80 <= kind < 95:
+            shipment_state = 'assigned'
+        else:
+            shipment_state = 'waiting'
+        yield dict(
+            n=n, kind=kind, sale_date=sale_date, party=party,
+            address=address, planned=planned, delivered=delivered,
+            prepared=prepared, state=state, shipment_state=shipment_state,
+            sale_state='done' if kind < 40 else 'processing')
+
+
+def _insert(cursor, name, columns, rows):
+    "Insert rows in the table name, a few hundred per statement"
+    from sql import Table
+    table = Table(name)
+    columns = [getattr(table, c) for c in columns]
+    rows = iter(rows)
+    while True:
+        chunk = [r for _, r in zip(range(200), rows)]
+        if not chunk:
+            break
+        cursor.execute(*table.insert(columns, chunk))
+
+
 def fill(cursor, data, start, stop, today):
     """Insert the orders start..stop-1 (0-based) with bulk SQL, their
     follow-up values being those Sale._follow_up_values would store"""
-    params = dict(data, start=start, stop=stop, today=today,
-        nparties=len(data['parties']))
-    cursor.execute('CREATE TEMP TABLE IF NOT EXISTS bench_party '
-        '(idx integer, party integer, address integer)')
-    cursor.execute('TRUNCATE bench_party')
-    cursor.execute('INSERT INTO bench_party VALUES ' + ','.join(
-            '(%d, %d, %d)' % (i, p, a)
-            for i, (p, a) in enumerate(data['parties'])))
-    # kind: 0-69 delivered, 70-79 late, 80-94 due later, 95-99 waiting
-    cursor.execute('DROP TABLE IF EXISTS bench_order')
-    cursor.execute('''
-        CREATE TEMP TABLE bench_order AS
-        SELECT g AS n, g %% 100 AS kind,
-            (%(today)s::date - (g %% 700) - 10) AS sale_date,
-            (SELECT party FROM bench_party WHERE idx = g %% %(nparties)s)
-                AS party,
-            (SELECT address FROM bench_party WHERE idx = g %% %(nparties)s)
-                AS address
-        FROM generate_series(%(start)s, %(stop)s - 1) AS g''', params)
-    cursor.execute('SELECT COALESCE(MAX(id), 0) FROM sale_sale')
-    sale_base, = cursor.fetchone()
-    cursor.execute('SELECT COALESCE(MAX(id), 0) FROM sale_line')
-    line_base, = cursor.fetchone()
-    cursor.execute('SELECT COALESCE(MAX(id), 0) FROM stock_shipment_out')
-    shipment_base, = cursor.fetchone()
-    cursor.execute('SELECT COALESCE(MAX(id), 0) FROM stock_move')
-    move_base, = cursor.fetchone()
-    params.update(
-        sale_base=sale_base - start + 1, line_base=line_base - start + 1,
-        shipment_base=shipment_base - start + 1,
-        move_base=move_base - start + 1)
-    cursor.execute('''
-        ALTER TABLE bench_order
-            ADD COLUMN planned date, ADD COLUMN delivered date,
-            ADD COLUMN prepared date, ADD COLUMN fu_state varchar,
-            ADD COLUMN sh_state varchar, ADD COLUMN sale_state varchar''')
-    cursor.execute('''
-        UPDATE bench_order SET
-            planned = CASE
-                WHEN kind < 70 THEN sale_date + 7
-                WHEN kind < 80 THEN %(today)s::date - 1 - (n %% 20)
-                WHEN kind < 95 THEN %(today)s::date + 1 + (n %% 30)
-                ELSE %(today)s::date + (n %% 10) END,
-            delivered = CASE WHEN kind < 70
-                THEN sale_date + 5 + (n %% 4) END,
-            prepared = CASE WHEN kind < 70 THEN sale_date + 4 END,
-            fu_state = CASE
-                WHEN kind < 40 THEN 'paid'
-                WHEN kind < 60 THEN 'invoiced'
-                WHEN kind < 70 THEN 'delivered'
-                WHEN kind < 80 THEN 'awaiting_stock'
-                WHEN kind < 95 THEN 'in_preparation'
-                ELSE 'awaiting_stock' END,
-            sh_state = CASE
-                WHEN kind < 70 THEN 'done'
-                WHEN kind < 80 THEN 'waiting'
-                WHEN kind < 95 THEN 'assigned'
-                ELSE 'waiting' END,
-            sale_state = CASE WHEN kind < 40 THEN 'done'
-                ELSE 'processing' END''', params)
-    cursor.execute('''
-        INSERT INTO sale_sale (id, company, currency, party, invoice_address,
-            shipment_address, warehouse, number, reference, description,
-            sale_date, state, invoice_method, shipment_method,
-            invoice_state, shipment_state, create_uid, create_date,
-            follow_up_state, follow_up_planned_date, follow_up_open_date,
-            follow_up_delivered_date, follow_up_prepared_date,
-            follow_up_on_time, follow_up_remaining,
-            follow_up_reminder_count)
-        SELECT %(sale_base)s + n, %(company)s, %(currency)s, party, address,
-            address, %(warehouse)s, 'SO' || n, 'PO' || n, '',
-            sale_date, sale_state, 'order', 'order',
-            CASE fu_state WHEN 'paid' THEN 'paid'
-                WHEN 'invoiced' THEN 'awaiting payment'
-                ELSE 'pending' END,
-            CASE WHEN kind < 70 THEN 'sent' ELSE 'waiting' END,
-            1, now(),
-            fu_state, planned,
-            CASE WHEN kind >= 70 THEN planned END,
-            delivered, prepared,
-            kind < 70 AND delivered <= planned,
-            CASE WHEN kind < 70 THEN 0 ELSE 10 END, 0
-        FROM bench_order''', params)
-    cursor.execute('''
-        INSERT INTO sale_line (id, sale, sequence, type, product, quantity,
-            unit, unit_price, description, create_uid, create_date)
-        SELECT %(line_base)s + n, %(sale_base)s + n, 1, 'line',
-            %(product)s, 10, %(unit)s, 10, 'Vis', 1, now()
-        FROM bench_order''', params)
-    cursor.execute('''
-        INSERT INTO stock_shipment_out (id, company, customer,
-            delivery_address, warehouse, warehouse_output,
-            warehouse_storage, number, reference, state,
-            planned_date, origin_planned_date, effective_date,
-            prepared_date, create_uid, create_date)
-        SELECT %(shipment_base)s + n, %(company)s, party, address,
-            %(warehouse)s, %(output)s, %(storage)s, 'BL' || n, 'SO' || n,
-            sh_state, planned, planned, delivered, prepared, 1, now()
-        FROM bench_order''', params)
-    cursor.execute('''
-        INSERT INTO stock_move (id, company, product, unit, quantity,
-            internal_quantity, from_location, to_location, state,
-            planned_date, origin_planned_date, effective_date, origin,
-            shipment, unit_price, currency, create_uid, create_date)
-        SELECT %(move_base)s + n, %(company)s, %(product)s, %(unit)s, 10,
-            10, %(output)s, %(customer_loc)s, CASE WHEN kind < 70 THEN
-                'done' ELSE 'assigned' END,
-            planned, planned, delivered,
-            'sale.line,' || (%(line_base)s + n),
-            'stock.shipment.out,' || (%(shipment_base)s + n),
-            10, %(currency)s, 1, now()
-        FROM bench_order''', params)
-    # The invoiced and paid orders have their invoice, the document chain
-    # reads them
-    cursor.execute('SELECT COALESCE(MAX(id), 0) FROM account_invoice')
-    invoice_base, = cursor.fetchone()
-    cursor.execute('SELECT COALESCE(MAX(id), 0) FROM account_invoice_line')
-    invoice_line_base, = cursor.fetchone()
-    params.update(
-        invoice_base=invoice_base - start + 1,
-        invoice_line_base=invoice_line_base - start + 1)
-    cursor.execute('''
-        INSERT INTO account_invoice (id, company, type, party,
-            invoice_address, currency, account, journal, number, reference,
-            invoice_date, accounting_date, state, total_amount_cache,
-            untaxed_amount_cache, tax_amount_cache, sequence_type_cache,
-            create_uid, create_date)
-        SELECT %(invoice_base)s + n, %(company)s, 'out', party, address,
-            %(currency)s, %(receivable)s, %(journal)s, 'F' || n, 'PO' || n,
-            delivered, delivered,
-            CASE WHEN kind < 40 THEN 'paid' ELSE 'posted' END,
-            100, 100, 0, 'invoice', 1, now()
-        FROM bench_order WHERE kind < 60''', params)
-    cursor.execute('''
-        INSERT INTO account_invoice_line (id, invoice, invoice_type,
-            party, company, currency, sequence, type, product, quantity,
-            unit, unit_price, account, description, origin, create_uid,
-            create_date)
-        SELECT %(invoice_line_base)s + n, %(invoice_base)s + n, 'out',
-            party, %(company)s, %(currency)s, 1, 'line', %(product)s, 10,
-            %(unit)s, 10, %(revenue)s, 'Vis',
-            'sale.line,' || (%(line_base)s + n), 1, now()
-        FROM bench_order WHERE kind < 60''', params)
+    now = dt.datetime.now()
+    bases = {}
     for table in [
             'sale_sale', 'sale_line', 'stock_shipment_out', 'stock_move',
             'account_invoice', 'account_invoice_line']:
-        cursor.execute(
-            "SELECT setval('%s_id_seq', (SELECT MAX(id) FROM %s))"
-            % (table, table))
+        cursor.execute('SELECT COALESCE(MAX(id), 0) FROM %s' % table)
+        base, = cursor.fetchone()
+        bases[table] = base - start + 1
+    sale, line = bases['sale_sale'], bases['sale_line']
+    shipment, move = bases['stock_shipment_out'], bases['stock_move']
+    invoice, invoice_line = (
+        bases['account_invoice'], bases['account_invoice_line'])
+    orders = list(_orders(data, start, stop, today))
+    _insert(cursor, 'sale_sale', [
+            'id', 'company', 'currency', 'party', 'invoice_address',
+            'shipment_address', 'warehouse', 'number', 'reference',
+            'description', 'sale_date', 'state', 'invoice_method',
+            'shipment_method', 'invoice_state', 'shipment_state',
+            'create_uid', 'create_date', 'follow_up_state',
+            'follow_up_planned_date', 'follow_up_open_date',
+            'follow_up_delivered_date', 'follow_up_prepared_date',
+            'follow_up_on_time', 'follow_up_remaining',
+            'follow_up_reminder_count'], (
+            [sale + o['n'], data['company'], data['currency'], o['party'],
+                o['address'], o['address'], data['warehouse'],
+                'SO%d' % o['n'], 'PO%d' % o['n'], '', o['sale_date'],
+                o['sale_state'], 'order', 'order',
+                {'paid': 'paid', 'invoiced': 'awaiting payment'}.get(
+                    o['state'], 'pending'),
+                'sent' if o['kind'] < 70 else 'waiting', 1, now,
+                o['state'], o['planned'],
+                o['planned'] if o['kind'] >= 70 else None,
+                o['delivered'], o['prepared'],
+                o['kind'] < 70 and o['delivered'] <= o['planned'],
+                0 if o['kind'] < 70 else 10, 0]
+            for o in orders))
+    _insert(cursor, 'sale_line', [
+            'id', 'sale', 'sequence', 'type', 'product', 'quantity', 'unit',
+            'unit_price', 'description', 'create_uid', 'create_date'], (
+            [line + o['n'], sale + o['n'], 1, 'line', data['product'], 10,
+                data['unit'], Decimal(10), 'Vis', 1, now]
+            for o in orders))
+    _insert(cursor, 'stock_shipment_out', [
+            'id', 'company', 'customer', 'delivery_address', 'warehouse',
+            'warehouse_output', 'warehouse_storage', 'number', 'reference',
+            'state', 'planned_date', 'origin_planned_date',
+            'effective_date', 'prepared_date', 'create_uid',
+            'create_date'], (
+            [shipment + o['n'], data['company'], o['party'], o['address'],
+                data['warehouse'], data['output'], data['storage'],
+                'BL%d' % o['n'], 'SO%d' % o['n'], o['shipment_state'],
+                o['planned'], o['planned'], o['delivered'], o['prepared'],
+                1, now]
+            for o in orders))
+    _insert(cursor, 'stock_move', [
+            'id', 'company', 'product', 'unit', 'quantity',
+            'internal_quantity', 'from_location', 'to_location', 'state',
+            'planned_date', 'origin_planned_date', 'effective_date',
+            'origin', 'shipment', 'unit_price', 'currency', 'create_uid',
+            'create_date'], (
+            [move + o['n'], data['company'], data['product'], data['unit'],
+                10, 10, data['output'], data['customer_loc'],
+                'done' if o['kind'] < 70 else 'assigned',
+                o['planned'], o['planned'], o['delivered'],
+                'sale.line,%d' % (line + o['n']),
+                'stock.shipment.out,%d' % (shipment + o['n']),
+                Decimal(10), data['currency'], 1, now]
+            for o in orders))
+    # The invoiced and paid orders have their invoice, the document chain
+    # reads them
+    invoiced = [o for o in orders if o['kind'] < 60]
+    _insert(cursor, 'account_invoice', [
+            'id', 'company', 'type', 'party', 'invoice_address',
+            'currency', 'account', 'journal', 'number', 'reference',
+            'invoice_date', 'accounting_date', 'state',
+            'total_amount_cache', 'untaxed_amount_cache',
+            'tax_amount_cache', 'sequence_type_cache', 'create_uid',
+            'create_date'], (
+            [invoice + o['n'], data['company'], 'out', o['party'],
+                o['address'], data['currency'], data['receivable'],
+                data['journal'], 'F%d' % o['n'], 'PO%d' % o['n'],
+                o['delivered'], o['delivered'],
+                'paid' if o['kind'] < 40 else 'posted',
+                Decimal(100), Decimal(100), Decimal(0), 'invoice', 1, now]
+            for o in invoiced))
+    _insert(cursor, 'account_invoice_line', [
+            'id', 'invoice', 'invoice_type', 'party', 'company',
+            'currency', 'sequence', 'type', 'product', 'quantity', 'unit',
+            'unit_price', 'account', 'description', 'origin',
+            'create_uid', 'create_date'], (
+            [invoice_line + o['n'], invoice + o['n'], 'out', o['party'],
+                data['company'], data['currency'], 1, 'line',
+                data['product'], 10, data['unit'], Decimal(10),
+                data['revenue'], 'Vis', 'sale.line,%d' % (line + o['n']),
+                1, now]
+            for o in invoiced))
+    postgresql = os.environ['TRYTOND_DATABASE_URI'].startswith('postgresql')
+    for table in bases:
+        if postgresql:
+            cursor.execute(
+                "SELECT setval('%s_id_seq', (SELECT MAX(id) FROM %s))"
+                % (table, table))
         cursor.execute('ANALYZE %s' % table)
 
 
@@ -355,8 +368,36 @@ def main():
             print(rows[-1], flush=True)
     print(header)
     print('\n'.join(rows))
+    explain_late(database, data['company'])
     measure_report(database, data['company'])
     measure_refresh(database, data['company'])
+
+
+def explain_late(database, company):
+    "Print the query plans of the first page and the count of the late tab"
+    from trytond.pool import Pool
+    from trytond.transaction import Transaction
+    with Transaction().start(database, 1, context={
+                'company': company,
+                'companies': [company],
+                '_check_access': True,
+                }) as transaction:
+        pool = Pool()
+        FollowUp = pool.get('sale.follow_up')
+        late = [('late', '=', True)]
+        page = FollowUp.search(late, limit=80, query=True)
+        rows, params = tuple(FollowUp.search(late, order=[], query=True))
+        count = ('SELECT COUNT(*) FROM (%s) AS c' % rows, params)
+        cursor = transaction.connection.cursor()
+        for name, (sql, params) in [
+                ('first page', tuple(page)), ('count', count)]:
+            if os.environ['TRYTOND_DATABASE_URI'].startswith('postgresql'):
+                cursor.execute('EXPLAIN ANALYZE ' + sql, params)
+            else:
+                cursor.execute('EXPLAIN QUERY PLAN ' + sql, params)
+            print("plan of the late tab, %s:" % name)
+            for row in cursor.fetchall():
+                print('   ', ' '.join(str(c) for c in row))
 
 
 def measure_report(database, company):
@@ -384,24 +425,63 @@ def measure_report(database, company):
 
 
 def measure_refresh(database, company):
-    """Print the time of one run of the weekly task which refreshes the
-    follow-up of the open orders (rolled back)"""
+    """Print the time and peak memory of one run of the weekly repair task
+    on the open orders, then of a run after the follow-up values of 1 % of
+    the orders were erased (the task commits its batches)"""
+    import resource
+    from sql import Null, Table
     from trytond.pool import Pool
     from trytond.transaction import Transaction
-    with Transaction().start(database, 0, context={
-                'company': company,
-                'companies': [company],
-                }) as transaction:
-        pool = Pool()
-        Sale = pool.get('sale.sale')
+    context = {'company': company, 'companies': [company]}
+    with Transaction().start(database, 0, context=context):
+        Sale = Pool().get('sale.sale')
         count = Sale.search([
                 ('state', 'in', ['confirmed', 'processing']),
                 ], count=True)
-        start = time.perf_counter()
-        Sale.refresh_follow_up()
-        elapsed = time.perf_counter() - start
-        transaction.rollback()
-    print("refresh task: %.1f s for %d open orders" % (elapsed, count))
+
+    def run():
+        with Transaction().start(
+                database, 0, context=context) as transaction:
+            Sale = Pool().get('sale.sale')
+            start = time.perf_counter()
+            Sale.refresh_follow_up()
+            transaction.commit()
+            return time.perf_counter() - start
+
+    elapsed = run()
+    print("refresh task: %.1f s for %d open orders, peak RSS %d MB" % (
+            elapsed, count,
+            resource.getrusage(resource.RUSAGE_SELF).ru_maxrss // 1024))
+    sale = Table('sale_sale')
+    with Transaction().start(database, 0) as transaction:
+        cursor = transaction.connection.cursor()
+        cursor.execute(*sale.update(
+                [sale.follow_up_state, sale.follow_up_planned_date],
+                [Null, Null], where=(sale.id % 100) == 7))
+        transaction.commit()
+    elapsed = run()
+    with Transaction().start(database, 0) as transaction:
+        cursor = transaction.connection.cursor()
+        cursor.execute(*sale.select(
+                sale.id, where=(sale.follow_up_state == Null)
+                & (sale.state != 'draft')))
+        left = len(cursor.fetchall())
+    print("refresh task after erasing 1 %%: %.1f s, %d left without "
+        "follow-up, peak RSS %d MB" % (
+            elapsed, left,
+            resource.getrusage(resource.RUSAGE_SELF).ru_maxrss // 1024))
+    # The worst case: every delivery changed since its sale was written
+    move = Table('stock_move')
+    with Transaction().start(database, 0) as transaction:
+        cursor = transaction.connection.cursor()
+        cursor.execute(*move.update(
+                [move.write_date], [dt.datetime.now()]))
+        transaction.commit()
+    elapsed = run()
+    print("refresh task after touching every move: %.1f s, "
+        "peak RSS %d MB" % (
+            elapsed,
+            resource.getrusage(resource.RUSAGE_SELF).ru_maxrss // 1024))
 
 
 if __name__ == '__main__':
