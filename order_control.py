@@ -442,27 +442,12 @@ class Control(ModelSQL, ModelView):
     @classmethod
     def _expected_prices(cls, lines):
         """Return a dictionary line: the unit price Tryton computes for the
-        customer of the line, as sale.line's compute_unit_price does (the
-        price list and the customer context of the sale), in one call per
-        context and quantity instead of one per line"""
-        pool = Pool()
-        Product = pool.get('product.product')
-        groups = defaultdict(list)
-        contexts = {}
-        for line in lines:
-            context = line._get_context_sale_price()
-            key = tuple(sorted(
-                    (k, tuple(v) if isinstance(v, list) else v)
-                    for k, v in context.items()))
-            contexts[key] = context
-            groups[key, abs(line.quantity or 0)].append(line)
+        customer of the line (the price list and the customer context of
+        the sale), as the client does on a new line"""
         prices = {}
-        for (key, quantity), g_lines in groups.items():
-            with Transaction().set_context(contexts[key]):
-                by_product = Product.get_sale_price(
-                    list({l.product for l in g_lines}), quantity)
-            for line in g_lines:
-                prices[line] = by_product.get(line.product.id)
+        for line in lines:
+            with Transaction().set_context(line._get_context_sale_price()):
+                prices[line] = line.compute_unit_price()
         return prices
 
     @classmethod
