@@ -5,8 +5,12 @@ deposit is paid; the sale shows that it awaits its deposit and a daily job
 reminds the salesperson (and the customer) of unpaid deposits."""
 import datetime as dt
 
+from sql import Null
+
+from trytond import backend
 from trytond.i18n import gettext
-from trytond.model import fields
+from trytond.model import ModelSQL, fields
+from trytond.modules.company.model import CompanyValueMixin
 from trytond.pool import Pool, PoolMeta
 from trytond.transaction import Transaction
 
@@ -17,6 +21,73 @@ DEPOSIT_STATES = [
     ('awaiting', "Awaiting Deposit"),
     ('paid', "Deposit Paid"),
     ]
+
+
+class Configuration(metaclass=PoolMeta):
+    __name__ = 'sale.configuration'
+
+    deposit_reminder_delay = fields.MultiValue(fields.Integer(
+            "Deposit Reminder Delay",
+            domain=['OR',
+                ('deposit_reminder_delay', '=', None),
+                ('deposit_reminder_delay', '>=', 0),
+                ],
+            help="The number of days after the deposit invoice from which "
+            "an unpaid deposit is reminded every day.\n"
+            "Leave empty to send no reminder."))
+    deposit_reminder_template = fields.MultiValue(fields.Many2One(
+            'ir.email.template', "Deposit Reminder E-mail",
+            domain=[('model.name', '=', 'sale.sale')],
+            help="The e-mail sent to the customer with the reminder.\n"
+            "Leave empty to remind only the salesperson."))
+
+    @classmethod
+    def multivalue_model(cls, field):
+        pool = Pool()
+        if field in {'deposit_reminder_delay', 'deposit_reminder_template'}:
+            return pool.get('sale.configuration.deposit')
+        return super().multivalue_model(field)
+
+    @classmethod
+    def default_deposit_reminder_delay(cls, **pattern):
+        return cls.multivalue_model(
+            'deposit_reminder_delay').default_deposit_reminder_delay()
+
+
+class ConfigurationDeposit(ModelSQL, CompanyValueMixin):
+    "Sale Configuration Deposit"
+    __name__ = 'sale.configuration.deposit'
+
+    deposit_reminder_delay = fields.Integer("Deposit Reminder Delay")
+    deposit_reminder_template = fields.Many2One(
+        'ir.email.template', "Deposit Reminder E-mail",
+        domain=[('model.name', '=', 'sale.sale')])
+
+    @classmethod
+    def __register__(cls, module):
+        pool = Pool()
+        OrderControl = pool.get('sale.configuration.order_control')
+        cursor = Transaction().connection.cursor()
+        exist = backend.TableHandler.table_exist(cls._table)
+        super().__register__(module)
+        # Migration: the settings were kept with those of the order control
+        order_control = backend.TableHandler(OrderControl)
+        if not exist and order_control.column_exist('deposit_reminder_delay'):
+            table = cls.__table__()
+            old = OrderControl.__table__()
+            columns = [
+                'company', 'deposit_reminder_delay',
+                'deposit_reminder_template',
+                'create_uid', 'create_date']
+            cursor.execute(*table.insert(
+                    [getattr(table, c) for c in columns],
+                    old.select(*[getattr(old, c) for c in columns],
+                        where=(old.deposit_reminder_delay != Null)
+                        | (old.deposit_reminder_template != Null))))
+
+    @classmethod
+    def default_deposit_reminder_delay(cls):
+        return 7
 
 
 class Sale(metaclass=PoolMeta):

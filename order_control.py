@@ -101,28 +101,13 @@ class Configuration(metaclass=PoolMeta):
             'account.invoice.payment_term', "Cash Payment Term",
             help="The payment term the order control puts on an order "
             "when a customer must pay cash."))
-    deposit_reminder_delay = fields.MultiValue(fields.Integer(
-            "Deposit Reminder Delay",
-            domain=['OR',
-                ('deposit_reminder_delay', '=', None),
-                ('deposit_reminder_delay', '>=', 0),
-                ],
-            help="The number of days after the deposit invoice from which "
-            "an unpaid deposit is reminded every day.\n"
-            "Leave empty to send no reminder."))
-    deposit_reminder_template = fields.MultiValue(fields.Many2One(
-            'ir.email.template', "Deposit Reminder E-mail",
-            domain=[('model.name', '=', 'sale.sale')],
-            help="The e-mail sent to the customer with the reminder.\n"
-            "Leave empty to remind only the salesperson."))
 
     @classmethod
     def multivalue_model(cls, field):
         pool = Pool()
         if field in {
                 'control_price_tolerance', 'control_overdue_tolerance',
-                'control_cash_payment_term',
-                'deposit_reminder_delay', 'deposit_reminder_template'}:
+                'control_cash_payment_term'}:
             return pool.get('sale.configuration.order_control')
         return super().multivalue_model(field)
 
@@ -130,11 +115,6 @@ class Configuration(metaclass=PoolMeta):
     def default_control_price_tolerance(cls, **pattern):
         return cls.multivalue_model(
             'control_price_tolerance').default_control_price_tolerance()
-
-    @classmethod
-    def default_deposit_reminder_delay(cls, **pattern):
-        return cls.multivalue_model(
-            'deposit_reminder_delay').default_deposit_reminder_delay()
 
 
 class ConfigurationOrderControl(ModelSQL, CompanyValueMixin):
@@ -147,14 +127,6 @@ class ConfigurationOrderControl(ModelSQL, CompanyValueMixin):
         "Overdue Tolerance", digits=(16, 2))
     control_cash_payment_term = fields.Many2One(
         'account.invoice.payment_term', "Cash Payment Term")
-    deposit_reminder_delay = fields.Integer("Deposit Reminder Delay")
-    deposit_reminder_template = fields.Many2One(
-        'ir.email.template', "Deposit Reminder E-mail",
-        domain=[('model.name', '=', 'sale.sale')])
-
-    @classmethod
-    def default_deposit_reminder_delay(cls):
-        return 7
 
     @classmethod
     def default_control_price_tolerance(cls):
