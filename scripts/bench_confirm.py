@@ -41,6 +41,8 @@ from trytond.modules.account.tests.tools import (  # noqa: E402
 from trytond.modules.company.tests.tools import create_company  # noqa: E402
 from trytond.tests.tools import activate_modules  # noqa: E402
 
+from bench_common import CountingCursor, create_category  # noqa: E402
+
 
 def modules():
     "The modules of the mode: sale_chain, or what it depends on"
@@ -54,32 +56,9 @@ def modules():
         if m not in {'ir', 'res'}]
 
 
-class CountingCursor:
-    "Count the statements of a cursor"
-
-    def __init__(self, cursor, counter):
-        self._cursor = cursor
-        self._counter = counter
-
-    def execute(self, *args, **kwargs):
-        self._counter.append(args[0])
-        return self._cursor.execute(*args, **kwargs)
-
-    def __getattr__(self, name):
-        return getattr(self._cursor, name)
-
-    def __iter__(self):
-        return iter(self._cursor)
-
-
 def main():
     config = activate_modules(modules(), create_company, create_chart)
-    accounts = get_accounts()
-    Category = Model.get('product.category')
-    category = Category(name="Bench", accounting=True)
-    category.account_revenue = accounts['revenue']
-    category.account_expense = accounts['expense']
-    category.save()
+    category = create_category(get_accounts())
     Uom = Model.get('product.uom')
     unit, = Uom.find([('name', '=', 'Unit')])
     Template = Model.get('product.template')

@@ -47,6 +47,8 @@ from trytond.modules.company.tests.tools import (  # noqa: E402
     create_company, get_company)
 from trytond.tests.tools import activate_modules  # noqa: E402
 
+from bench_common import create_category  # noqa: E402
+
 SIZES = [int(s) for s in sys.argv[1:]] or [10000, 50000, 100000]
 RUNS = 5
 REPORT_ROWS = 10000
@@ -67,11 +69,7 @@ def base_data():
     "Create through Tryton what the orders refer to"
     activate_modules('sale_chain', create_company, create_chart)
     accounts = get_accounts()
-    Category = Model.get('product.category')
-    category = Category(name="Bench", accounting=True)
-    category.account_revenue = accounts['revenue']
-    category.account_expense = accounts['expense']
-    category.save()
+    category = create_category(accounts)
     Uom = Model.get('product.uom')
     unit, = Uom.find([('name', '=', 'Unit')])
     Template = Model.get('product.template')
