@@ -7,9 +7,7 @@ write of when and how many times the sale was reminded."""
 import datetime as dt
 from collections import defaultdict
 
-from trytond.backend import MAX_QUERY_PARAMS
 from trytond.pool import Pool
-from trytond.tools import grouped_slice
 from trytond.transaction import Transaction, without_check_access
 
 
@@ -19,28 +17,6 @@ def company_template(field):
     Configuration = pool.get('sale.configuration')
     return Configuration(1).get_multivalue(
         field, company=Transaction().context.get('company'))
-
-
-def salesperson_users(sales):
-    """Return the users to notify for each sale: those of its salesperson,
-    else its author (Sale.salesperson_users with one query for all)"""
-    pool = Pool()
-    User = pool.get('res.user')
-    employees = {s.quoted_by.id for s in sales if s.quoted_by}
-    by_employee = defaultdict(set)
-    for sub_ids in grouped_slice(list(employees), MAX_QUERY_PARAMS):
-        for user in User.search([('employees', 'in', list(sub_ids))]):
-            for employee in user.employees:
-                by_employee[employee.id].add(user)
-    result = {}
-    for sale in sales:
-        users = set()
-        if sale.quoted_by:
-            users = by_employee.get(sale.quoted_by.id, set())
-        if not users and sale.create_uid and sale.create_uid.id:
-            users = {sale.create_uid}
-        result[sale] = sorted(users, key=lambda u: u.id)
-    return result
 
 
 def send_email(record, template):
@@ -74,7 +50,7 @@ def remind(reminders, template, date_field, count_field):
         return {}, {}
     Sale = reminders[0][0].__class__
     now = dt.datetime.now().replace(microsecond=0)
-    users = salesperson_users([s for s, _, _ in reminders])
+    users = Sale.get_salesperson_users([s for s, _, _ in reminders])
     recipients = {}
     by_count = defaultdict(list)
     for sale, label, description in reminders:

@@ -4,12 +4,14 @@
 reception, customer purchase order reference, delivery terms, quotation
 and acknowledgment reports."""
 import datetime as dt
+from collections import defaultdict
 
 from trytond.i18n import gettext
 from trytond.model import ModelView, Workflow, fields
 from trytond.modules.sale.sale import SaleReport
 from trytond.pool import Pool, PoolMeta
 from trytond.pyson import Eval
+from trytond.tools import grouped_slice
 from trytond.transaction import Transaction
 
 from .exceptions import (
@@ -186,16 +188,29 @@ class Sale(metaclass=PoolMeta):
     @property
     def salesperson_users(self):
         "The users to notify about the sale: its salesperson or its author"
+        return self.get_salesperson_users([self])[self]
+
+    @classmethod
+    def get_salesperson_users(cls, sales):
+        """Return a dictionary sale: the users to notify about it, those of
+        its salesperson, else its author; one query for all the sales"""
         pool = Pool()
         User = pool.get('res.user')
-        users = set()
-        if self.quoted_by:
-            users.update(User.search([
-                        ('employees', '=', self.quoted_by.id),
-                        ]))
-        if not users and self.create_uid and self.create_uid.id:
-            users.add(self.create_uid)
-        return sorted(users, key=lambda u: u.id)
+        employees = {s.quoted_by.id for s in sales if s.quoted_by}
+        by_employee = defaultdict(set)
+        for sub_ids in grouped_slice(list(employees)):
+            for user in User.search([('employees', 'in', list(sub_ids))]):
+                for employee in user.employees:
+                    by_employee[employee.id].add(user)
+        result = {}
+        for sale in sales:
+            users = set()
+            if sale.quoted_by:
+                users = by_employee.get(sale.quoted_by.id, set())
+            if not users and sale.create_uid and sale.create_uid.id:
+                users = {sale.create_uid}
+            result[sale] = sorted(users, key=lambda u: u.id)
+        return result
 
     @classmethod
     def record_acknowledgment_sent(cls, sales):
