@@ -60,8 +60,9 @@ SOLVENCY_RESULTS = {
     }
 # Controls which let the order be confirmed
 VALID_STATES = {'passed', 'warning', 'overridden'}
-# The sales whose credit limit the control of the transaction checked, under
-# the lock of account_credit_limit: the confirmation checks them no more
+# The sales whose credit limit the confirmation of the transaction checks no
+# more: the control of the transaction checked it, under the lock of
+# account_credit_limit, or a manager overrode its refusal
 _CREDIT_CHECKED = weakref.WeakKeyDictionary()
 
 
@@ -217,7 +218,6 @@ class Control(ModelSQL, ModelView):
             'digest': {s.id: s.control_digest() for s in sales},
             'total_amount': {s.id: s.total_amount or 0 for s in sales},
             'conditions': Sale.get_customer_conditions(sales),
-            'date': {},
             'solvency': {},
             'receivables': {},
             'dunning_level': {},
@@ -230,7 +230,6 @@ class Control(ModelSQL, ModelView):
             levels = Party.get_dunning_levels(parties, company)
             for sale in c_sales:
                 party = cls._customer(sale)
-                sources['date'][sale.id] = date
                 sources['solvency'][sale.id] = assessments.get(party.id)
                 sources['receivables'][sale.id] = overdue[party.id]
                 sources['dunning_level'][sale.id] = levels.get(party.id)
@@ -347,9 +346,6 @@ class Control(ModelSQL, ModelView):
         Configuration = pool.get('sale.configuration')
         config = Configuration(1)
         results = {}
-        prices = cls._expected_prices([
-                l for s in sales for l in s.lines
-                if l.type == 'line' and l.product])
         for sale in sales:
             tolerance = config.get_multivalue(
                 'control_price_tolerance', company=sale.company.id)
@@ -379,7 +375,7 @@ class Control(ModelSQL, ModelView):
                     warnings.append(gettext(
                             'sale_chain.msg_control_product_no_code',
                             product=name))
-                price = prices.get(line)
+                price = cls._expected_price(line)
                 if price is None:
                     continue
                 actual = getattr(line, 'base_price', None)
@@ -412,15 +408,12 @@ class Control(ModelSQL, ModelView):
         return cls._line('ok', ok_message, figures)
 
     @classmethod
-    def _expected_prices(cls, lines):
-        """Return a dictionary line: the unit price Tryton computes for the
-        customer of the line (the price list and the customer context of
-        the sale), as the client does on a new line"""
-        prices = {}
-        for line in lines:
-            with Transaction().set_context(line._get_context_sale_price()):
-                prices[line] = line.compute_unit_price()
-        return prices
+    def _expected_price(cls, line):
+        "Return the unit price Tryton computes for the line's customer"
+        # compute_unit_price applies the price list and the customer
+        # context of the sale, as the client does on a new line
+        with Transaction().set_context(line._get_context_sale_price()):
+            return line.compute_unit_price()
 
     @classmethod
     def check_stock(cls, sales, sources):
@@ -556,42 +549,41 @@ class Control(ModelSQL, ModelView):
         Lang = pool.get('ir.lang')
         lang = Lang.get()
         results = {}
-        for company, c_sales in cls._by_company(sales):
-            for sale in c_sales:
-                party = cls._customer(sale)
-                assessment = sources['solvency'][sale.id]
-                if not assessment:
-                    results[sale.id] = cls._line(
-                        'warning', gettext(
-                            'sale_chain.msg_control_solvency_none',
-                            party=party.rec_name))
-                    continue
-                statuses = dict(assessment.fields_get(
-                        ['status'])['status']['selection'])
-                status = statuses.get(assessment.status, '')
-                figures = [
-                    (gettext('sale_chain.msg_control_solvency_assessed'),
-                        '%s (%s)' % (
-                            lang.strftime(assessment.date),
-                            lang.strftime(assessment.valid_until))),
-                    ('SIREN', str(assessment.siren_valid)),
-                    ]
-                values = {
-                    'party': party.rec_name,
-                    'status': status,
-                    'date': lang.strftime(assessment.date),
-                    }
-                if (assessment.status == 'prepayment'
-                        and cls.paid_upfront(
-                            sale, sources['total_amount'][sale.id])):
-                    result, message = 'ok', 'msg_control_solvency_upfront'
-                else:
-                    result, message = SOLVENCY_RESULTS.get(
-                        assessment.status,
-                        ('ok', 'msg_control_solvency_ok'))
+        for sale in sales:
+            party = cls._customer(sale)
+            assessment = sources['solvency'][sale.id]
+            if not assessment:
                 results[sale.id] = cls._line(
-                    result, gettext('sale_chain.' + message, **values),
-                    figures)
+                    'warning', gettext(
+                        'sale_chain.msg_control_solvency_none',
+                        party=party.rec_name))
+                continue
+            statuses = dict(assessment.fields_get(
+                    ['status'])['status']['selection'])
+            status = statuses.get(assessment.status, '')
+            figures = [
+                (gettext('sale_chain.msg_control_solvency_assessed'),
+                    '%s (%s)' % (
+                        lang.strftime(assessment.date),
+                        lang.strftime(assessment.valid_until))),
+                ('SIREN', str(assessment.siren_valid)),
+                ]
+            values = {
+                'party': party.rec_name,
+                'status': status,
+                'date': lang.strftime(assessment.date),
+                }
+            if (assessment.status == 'prepayment'
+                    and cls.paid_upfront(
+                        sale, sources['total_amount'][sale.id])):
+                result, message = 'ok', 'msg_control_solvency_upfront'
+            else:
+                result, message = SOLVENCY_RESULTS.get(
+                    assessment.status,
+                    ('ok', 'msg_control_solvency_ok'))
+            results[sale.id] = cls._line(
+                result, gettext('sale_chain.' + message, **values),
+                figures)
         return results
 
     @classmethod
@@ -1144,19 +1136,7 @@ class Sale(metaclass=PoolMeta):
         # too.  Once the order control of the transaction has checked the
         # credit (under the same lock), or a manager overrode its refusal,
         # a second check would only say it again.
-        if self.id in _credit_checked():
-            return False
-        return not self.credit_limit_overridden()
-
-    def credit_limit_overridden(self):
-        "Tell if the valid control of the sale overrides its credit limit"
-        control = self.current_control
-        if (not control or control.state != 'overridden'
-                or control.digest != self.control_digest()):
-            return False
-        return any(
-            l.check == 'credit_limit' and l.override_reason
-            for l in control.lines)
+        return self.id not in _credit_checked()
 
     @classmethod
     def check_order_control(cls, sales):
@@ -1165,7 +1145,15 @@ class Sale(metaclass=PoolMeta):
         pool = Pool()
         Control = pool.get('sale.control')
         Warning = pool.get('res.user.warning')
-        to_control = [s for s in sales if not s.has_valid_control]
+        to_control = []
+        for sale in sales:
+            if not sale.has_valid_control:
+                to_control.append(sale)
+                continue
+            line = sale.current_check('credit_limit')
+            if line and line.override_reason:
+                # The override lets the order through, once
+                _credit_checked().add(sale.id)
         if not to_control:
             return
         vlist = Control.compute(to_control, 'confirm')
