@@ -675,9 +675,9 @@ class Control(ModelSQL, ModelView):
                 checked.add(sale.id)
                 continue
             # An order already confirmed is in the credit amount
-            amount = (
-                sale.credit_limit_amount if sale.state in {'draft', 'quotation'}
-                else 0)
+            amount = 0
+            if sale.state in {'draft', 'quotation'}:
+                amount = sale.credit_limit_amount
             result, message = 'ok', None
             with Transaction().set_context(company=company.id):
                 try:
