@@ -979,15 +979,14 @@ class Sale(metaclass=PoolMeta):
 
     @classmethod
     def check_modification(cls, mode, sales, values=None, external=False):
-        # The current control is set by the order control only (said
-        # before the read-only fields of the workflow)
+        super().check_modification(
+            mode, sales, values=values, external=external)
+        # The current control is set by the order control only
         if external and (
                 (mode == 'write' and 'current_control' in values)
                 or (mode == 'create'
                     and any(s.current_control for s in sales))):
             raise HistoryLocked(gettext('sale_chain.msg_control_current'))
-        super().check_modification(
-            mode, sales, values=values, external=external)
         if mode == 'delete':
             for sale in sales:
                 if sale.controls:
@@ -1200,10 +1199,12 @@ class Sale(metaclass=PoolMeta):
     def _controlled_to_process(cls, sales):
         pool = Pool()
         Control = pool.get('sale.control')
+        # An order without control was confirmed before the module was
+        # installed: it goes on as it was
         changed = [
             s for s in sales
             if s.state in {'confirmed', 'processing'}
-            and not s.has_valid_control]
+            and s.current_control and not s.has_valid_control]
         if not changed:
             return sales
         controls = Control.run(changed, 'process')
