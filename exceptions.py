@@ -88,3 +88,11 @@ class WorkflowError(AccessError):
 
 class PriceError(ValidationError):
     "A price or a discount which cannot be true"
+
+
+class EinvoiceInvalid(ValidationError):
+    "The electronic invoice (CII) breaks the EN 16931 or French rules"
+
+
+class EinvoiceWarning(UserWarning):
+    "The electronic invoice breaks the rules, before the obligation date"

