@@ -526,6 +526,13 @@ class Edocument(metaclass=PoolMeta):
         if address and address != self.buyer_trade_address:
             return address
 
+    @cached_property
+    def ship_to_country(self):
+        """The country of a delivery address which gives none: that of the
+        invoice address (BR-57 wants one)"""
+        address = self.buyer_trade_address
+        return address.country if address else None
+
     def gross_price(self, line):
         "The unit price before discount (sale_discount) or None"
         sale_line = line.origin if line.sale else None
