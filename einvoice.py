@@ -128,7 +128,8 @@ class Validator:
             return [('XML', str(exception))]
         if not self.schema.validate(document):
             for error in self.schema.error_log:
-                findings.append(('XSD', '%s: %s' % (error.line, error.message)))
+                findings.append(
+                    ('XSD', '%s: %s' % (error.line, error.message)))
         node = self.processor.parse_xml(xml_text=xml.decode('utf-8'))
         for name, executable in self.executables:
             svrl = etree.fromstring(
@@ -289,10 +290,12 @@ class Edocument(metaclass=PoolMeta):
                     '_sale_chain_einvoice_draft')):
             raise ValueError("Invoice must be posted")
         tmpl = loader.load(os.path.join(template, 'CrossIndustryInvoice.xml'))
-        return (tmpl.generate(this=self, Decimal=Decimal)
-            .filter(remove_comment)
-            .render()
-            .encode('utf-8'))
+        # The notes are in the customer's language, as the invoice
+        with Transaction().set_context(language=self.invoice.party_lang):
+            return (tmpl.generate(this=self, Decimal=Decimal)
+                .filter(remove_comment)
+                .render()
+                .encode('utf-8'))
 
     # Values, formatted as EN 16931 wants them
 
