@@ -257,7 +257,8 @@ class Invoice(metaclass=PoolMeta):
             if not findings:
                 continue
             lines = []
-            for rule, text in findings:
+            # A rule fails once per element: say it once
+            for rule, text in dict.fromkeys(findings):
                 line = '- %s: %s' % (rule, text)
                 fix = hint(rule)
                 if fix:
