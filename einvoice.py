@@ -544,6 +544,16 @@ class Edocument(metaclass=PoolMeta):
         if base is not None and base > line.unit_price:
             return base
 
+    def line_tax(self, line):
+        """The VAT of the line as the breakdown counts it: a tax which
+        only groups its children (account_fr) stands for its first leaf"""
+        taxes = list(line.taxes)
+        while taxes:
+            tax = taxes.pop(0)
+            if tax.type != 'none' or not tax.childs:
+                return tax
+            taxes = list(tax.childs) + taxes
+
     def tax_category(self, tax):
         if tax.unece_category_code:
             return tax.unece_category_code
@@ -554,9 +564,25 @@ class Edocument(metaclass=PoolMeta):
             return tax.rate
         return Decimal(0)
 
-    def exemption(self, tax):
+    @staticmethod
+    def is_untaxed(tax):
+        "Tell if tax is no tax but the category code of untaxed amounts"
+        return tax is None or isinstance(tax, str)
+
+    def untaxed_category(self, line):
+        """The category of a line without tax: a deposit on goods bears no
+        VAT yet (due at delivery, art. 269 2 a CGI), other lines none"""
+        origin = line.origin if line.deposit_invoices else line
+        if getattr(origin, 'deposit_line', None):
+            return 'E'
+        return 'O'
+
+    def exemption(self, tax, category=None):
         "(reason, code) of a category which needs one"
         if tax is None:
+            if category == 'E':
+                return (gettext('sale_chain.msg_einvoice_exemption_deposit'),
+                    None)
             return (gettext('sale_chain.msg_einvoice_exemption_O'),
                 DEFAULT_VATEX['O'])
         category = self.tax_category(tax)
@@ -581,11 +607,12 @@ class Edocument(metaclass=PoolMeta):
             groups[key][1] += tax.base
             groups[key][2] += tax.amount
         # Lines without tax belong to a zero-rated category of their own
-        untaxed = sum((l.amount for l in self.lines if not l.taxes),
-            Decimal(0))
-        if untaxed:
-            groups.setdefault(('O', Decimal(0)), [None, Decimal(0),
-                    Decimal(0)])[1] += untaxed
+        for line in self.lines:
+            if line.taxes:
+                continue
+            key = (self.untaxed_category(line), Decimal(0))
+            groups.setdefault(key, [key[0], Decimal(0), Decimal(0)])[1] += (
+                line.amount)
         return [tuple(v) for _, v in sorted(groups.items())]
 
     @cached_property
