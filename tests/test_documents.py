@@ -355,9 +355,13 @@ class DocumentsTestCase(unittest.TestCase):
         metadata = reader.xmp_metadata
         self.assertIsNotNone(metadata)
         xml = metadata.stream.get_data().decode('utf-8')
-        self.assertIn('pdfaid', xml)
-        self.assertIn('>3<', xml.replace(
-                'pdfaid:part="3"', '>3<'))
+        self.assertRegex(xml, r'pdfaid:part="3"|<pdfaid:part>3<')
+        self.assertRegex(
+            xml, r'pdfaid:conformance="B"|<pdfaid:conformance>B<')
+        # PDF/A asks for the output intent and the language
+        root = reader.trailer['/Root']
+        self.assertIn('/OutputIntents', root)
+        self.assertEqual(root['/Lang'], 'fr')
 
     def test_invoice_long(self):
         "A long invoice: the number and the page on every page"
