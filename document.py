@@ -16,6 +16,7 @@ from genshi.core import Markup
 
 from trytond.pool import Pool
 from trytond.tools import file_open
+from trytond.transaction import Transaction
 
 try:
     import weasyprint
@@ -179,5 +180,6 @@ class DocumentMixin:
     @staticmethod
     def lang_code(lang):
         "Return the code of the language for the lang attribute"
-        code = getattr(lang, 'code', None) or lang or 'fr'
+        code = (getattr(lang, 'code', None) or lang
+            or Transaction().language or 'en')
         return code.replace('_', '-')

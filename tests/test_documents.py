@@ -264,6 +264,8 @@ class DocumentsTestCase(unittest.TestCase):
         long_invoice, = sale_long.invoices
         long_invoice.click('post')
         render('invoice_long', 'account.invoice', long_invoice)
+        # The second print is a copy of the frozen original
+        render('invoice_long_duplicate', 'account.invoice', long_invoice)
         cls.today = dt.date.today()
         return documents
 
@@ -371,6 +373,17 @@ class DocumentsTestCase(unittest.TestCase):
         # The totals and the mentions stay together on the last page
         self.assertIn('Total TTC', pages[-1])
         self.assertIn('40 €', pages[-1])
+
+    def test_invoice_duplicate(self):
+        "A copy of a PDF invoice: DUPLICATA on every page of the original"
+        invoice, original = self.documents['invoice_long']
+        _, duplicate = self.documents['invoice_long_duplicate']
+        pages = self.assertDocument(
+            'invoice_long_duplicate', invoice.number, 'FACTURE')
+        self.assertEqual(len(pages), len(pdf_pages(original)))
+        for text in pages:
+            self.assertIn('DUPLICATA', text)
+        self.assertNotIn('DUPLICATA', ' '.join(pdf_pages(original)))
 
     def test_credit_note(self):
         "The credit note: no payment schedule nor penalties"
