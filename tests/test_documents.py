@@ -266,6 +266,14 @@ class DocumentsTestCase(unittest.TestCase):
         render('invoice_long', 'account.invoice', long_invoice)
         # The second print is a copy of the frozen original
         render('invoice_long_duplicate', 'account.invoice', long_invoice)
+        # A draft is watermarked by account_invoice_watermark
+        draft = Invoice(type='out', party=martin, payment_term=term)
+        line = draft.lines.new()
+        line.product = products[0]
+        line.quantity = 3
+        line.unit_price = Decimal('12.50')
+        draft.save()
+        render('invoice_draft', 'account.invoice', draft)
         cls.today = dt.date.today()
         return documents
 
@@ -384,6 +392,16 @@ class DocumentsTestCase(unittest.TestCase):
         for text in pages:
             self.assertIn('DUPLICATA', text)
         self.assertNotIn('DUPLICATA', ' '.join(pdf_pages(original)))
+
+    def test_invoice_draft(self):
+        "A draft invoice: its title and the watermark, in French"
+        _, content = self.documents['invoice_draft']
+        pages = pdf_pages(content)
+        self.assertEqual(len(pages), 1)
+        self.assertIn('FACTURE (BROUILLON)', pages[0])
+        self.assertIn('BROUILLON', pages[0].replace(
+                'FACTURE (BROUILLON)', ''))
+        self.assertEqual([w for w in ENGLISH if w in pages[0]], [])
 
     def test_credit_note(self):
         "The credit note: no payment schedule nor penalties"
