@@ -59,6 +59,8 @@ def main():
             flush=True)
     elapsed = time.monotonic() - start
     print(recorder.report())
+    for name, counts in chain.world_figures().items():
+        print("%s: %s" % (name, counts))
     print("seeds %d-%d, %d steps in %.0fs (%.0f ms a step, setup %.0fs)" % (
             seed, seed + runs - 1, recorder.steps, elapsed,
             1000 * (elapsed - setup) / max(recorder.steps, 1), setup))
