@@ -1432,12 +1432,6 @@ def run_machine(
     from hypothesis import seed as hypothesis_seed
     from hypothesis.stateful import run_state_machine_as_test
     RECORDER = recorder or Recorder(strict=strict, gaps=gaps)
-    # The server logs what it does not raise, some refusals among them
-    logger = logging.getLogger('trytond')
-    if LOG_HANDLER not in logger.handlers:
-        logger.addHandler(LOG_HANDLER)
-        # Counted as findings, not printed
-        logger.propagate = False
     strict = RECORDER.strict
     World.get()
     machine = machine_class()
@@ -1452,7 +1446,17 @@ def run_machine(
     runner = settings(**options)
     machine = hypothesis_seed(DEFAULT_SEED if seed is None else seed)(
         machine)
-    run_state_machine_as_test(machine, settings=runner)
+    # The server logs what it does not raise, some refusals among them
+    logger = logging.getLogger('trytond')
+    propagate = logger.propagate
+    logger.addHandler(LOG_HANDLER)
+    # Counted as findings, not printed
+    logger.propagate = False
+    try:
+        run_state_machine_as_test(machine, settings=runner)
+    finally:
+        logger.removeHandler(LOG_HANDLER)
+        logger.propagate = propagate
     return RECORDER
 
 
