@@ -184,6 +184,8 @@ class World:
                 ('type.receivable', '=', True),
                 ('closed', '!=', True),
                 ], limit=1)[0].id
+        Journal = Model.get('account.journal')
+        cls.journal, = [j.id for j in Journal.find([('type', '=', 'revenue')])]
         cls.fields = cls._stored_fields()
 
     @classmethod
@@ -1106,6 +1108,7 @@ def machine_class():
                     'state': ['posted', 'paid'][state % 2],
                     'number': 'FORGED-%d' % sale,
                     'invoice_date': dt.date.today(),
+                    'journal': world.journal,
                     'company': record.company.id,
                     'currency': record.currency.id,
                     'account': world.receivable,
@@ -1122,6 +1125,9 @@ def machine_class():
                     'effective_date': dt.date.today(),
                     'company': record.company.id,
                     'warehouse': record.warehouse.id,
+                    'warehouse_output': record.warehouse.output_location.id,
+                    'warehouse_storage':
+                    record.warehouse.storage_location.id,
                     'delivery_address': record.shipment_address.id
                     if record.shipment_address else None,
                     }
