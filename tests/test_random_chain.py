@@ -13,8 +13,8 @@ an example and its shrunk replays do not depend on the examples before.
 
 Environment:
 
-- SALE_CHAIN_RANDOM_STEPS: the steps of one example at most (default 40)
-- SALE_CHAIN_RANDOM_EXAMPLES: the examples of the test (default 6)
+- SALE_CHAIN_RANDOM_STEPS: the steps of one example at most (default 30)
+- SALE_CHAIN_RANDOM_EXAMPLES: the examples of the test (default 10)
 - SALE_CHAIN_RANDOM_SEED: the seed (default DEFAULT_SEED: the same steps at
   each run, so that the short profile of the suite does not flake)
 - SALE_CHAIN_RANDOM_GAPS: comma-separated finding keys that are known gaps,
@@ -1485,8 +1485,8 @@ class RandomChainTestCase(unittest.TestCase):
             if os.environ.get('CI') == 'true':
                 raise
             self.skipTest("hypothesis is not installed")
-        steps = int(os.environ.get('SALE_CHAIN_RANDOM_STEPS', 40))
-        examples = int(os.environ.get('SALE_CHAIN_RANDOM_EXAMPLES', 6))
+        steps = int(os.environ.get('SALE_CHAIN_RANDOM_STEPS', 30))
+        examples = int(os.environ.get('SALE_CHAIN_RANDOM_EXAMPLES', 10))
         seed = os.environ.get('SALE_CHAIN_RANDOM_SEED')
         start = time.monotonic()
         try:
