@@ -9,14 +9,27 @@ steps, the invariant checks, the findings and the time.
 Every finding is recorded, none stops the run (--strict stops at the first
 one not in KNOWN_GAPS, shrunk by hypothesis).  SQLite in memory unless
 TRYTOND_DATABASE_URI and DB_NAME say otherwise; the database of the setup
-is cached in var/test/cache-random (DB_CACHE).
+is cached in var/test/cache-random-<hash of the sources> (DB_CACHE).
 """
 import argparse
+import glob
+import hashlib
 import os
 import sys
 import time
 
 ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
+
+
+def sources_hash():
+    "Return the hash of the module sources that scripts/test.sh computes"
+    digest = hashlib.sha256()
+    for pattern in ['tryton.cfg', '*.py', '*.xml', 'view/*.xml',
+            'report/*.fodt', 'locale/*.po']:
+        for path in sorted(glob.glob(os.path.join(ROOT, pattern))):
+            with open(path, 'rb') as fp:
+                digest.update(fp.read())
+    return digest.hexdigest()[:16]
 
 
 def main():
@@ -34,8 +47,10 @@ def main():
     # trytond reads them when imported
     os.environ.setdefault('TRYTOND_DATABASE_URI', 'sqlite://')
     os.environ.setdefault('DB_NAME', ':memory:')
-    os.environ.setdefault(
-        'DB_CACHE', os.path.join(ROOT, 'var', 'test', 'cache-random'))
+    # Keyed by the module sources as scripts/test.sh does: a changed
+    # module never runs on a stale cached database
+    os.environ.setdefault('DB_CACHE', os.path.join(
+            ROOT, 'var', 'test', 'cache-random-' + sources_hash()))
     from trytond.modules.sale_chain.tests import test_random_chain as chain
 
     seed = args.seed
