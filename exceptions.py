@@ -80,3 +80,11 @@ class CustomerConditionError(ValidationError):
 
 class OtherCompanyError(AccessError):
     "A record of another company than the user's"
+
+
+class WorkflowError(AccessError):
+    "A field only the workflow sets, or read-only in the record's state"
+
+
+class PriceError(ValidationError):
+    "A price or a discount which cannot be true"
