@@ -45,6 +45,7 @@ tests_require = [
         PREFIX, series, major_version, minor_version + 1),
     '%s_sale_complaint >= %s, < %s.%s' % (
         PREFIX, series, major_version, minor_version + 1),
+    'hypothesis',
     'lxml',
     'polib',
     'pytest',
