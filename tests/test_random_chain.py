@@ -33,15 +33,7 @@ from decimal import Decimal
 # not failed, until the guards of issue 11 land.  Remove a key when its
 # guard is merged.  A key is an invariant name, or "crash:" and the class
 # of an unexpected exception.
-KNOWN_GAPS = {
-    # (a) The customer's PO reference is in the fingerprint but stays
-    # writable on a confirmed order (a salesman writes sale.sale
-    # {'reference': ...} through RPC): its control is outdated
-    'control:changed',
-    # A refusal whose reasons span several lines is not stored: the
-    # notification of the salesperson refuses a new line
-    'logged:order_control',
-    }
+KNOWN_GAPS = set()
 # Closed by the airtight order control (6bfcf81 and after), found on
 # 1069e8a: control:none (state written through RPC), control:sale_date
 # (confirm set the sale date of the fingerprint), chain:invoice_party,
@@ -50,7 +42,9 @@ KNOWN_GAPS = {
 # shipment state written), chain:credit_origin, credit:quantity (credit
 # note citing another invoice), crash:AttributeError:default_result,
 # crash:AttributeError:transition_do_override (control wizard out of
-# order).
+# order); control:changed (the PO reference, read by no check, left
+# the fingerprint), logged:order_control (a notification of several
+# lines, now one).
 
 # The finding keys, each a switch of KNOWN_GAPS:
 #   control:none|foreign|state|sale_date|changed  (a) an order without a
