@@ -28,6 +28,11 @@ from trytond.wizard import Button, StateReport, StateView, Wizard
 
 from .reminder import company_template, remind, send_email
 
+# The background of the calendar events: Bootstrap's danger red for the
+# late orders, sao's own calendar colour for the others
+LATE_COLOR = '#d9534f'
+ON_TIME_COLOR = '#267f82'
+
 # The status of an order in the follow-up, from the least to the most
 # advanced; see Sale._follow_up_state for the rule
 FOLLOW_UP_STATES = [
@@ -748,6 +753,9 @@ class FollowUp(ModelSQL, ModelView):
         searcher='search_due_this_week')
     delay = fields.Function(
         fields.Integer("Delay", help="In days."), 'get_late')
+    # A calendar shows its fields as text: it marks the late orders by
+    # the colour of their event
+    color = fields.Function(fields.Char("Color"), 'get_late')
     remaining_quantity = fields.Float("Quantity to Deliver", readonly=True)
     salesperson = fields.Many2One(
         'company.employee', "Salesperson", readonly=True)
@@ -846,6 +854,9 @@ class FollowUp(ModelSQL, ModelView):
             if 'delay' in names:
                 result['delay'][record.id] = (
                     (today - record.open_date).days if late else None)
+            if 'color' in names:
+                result['color'][record.id] = (
+                    LATE_COLOR if late else ON_TIME_COLOR)
         return result
 
     @classmethod
