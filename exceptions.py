@@ -80,3 +80,7 @@ class CustomerConditionError(ValidationError):
 
 class OtherCompanyError(AccessError):
     "A record of another company than the user's"
+
+
+class PreparationDateError(AccessError):
+    "The preparation date of a delivery note already done"

@@ -26,7 +26,11 @@ from trytond.tools import grouped_slice
 from trytond.transaction import Transaction, without_check_access
 from trytond.wizard import Button, StateReport, StateView, Wizard
 
+from .exceptions import PreparationDateError
 from .reminder import company_template, remind, send_email
+
+# The states of a delivery note whose preparation date is history
+PREPARED_DATE_LOCKED = ['done', 'cancelled']
 
 # The background of the calendar events: Bootstrap's danger red for the
 # late orders, sao's own calendar colour for the others
@@ -1118,9 +1122,16 @@ class FollowUpMonth(ModelSQL, ModelView):
 class ShipmentOut(metaclass=PoolMeta):
     __name__ = 'stock.shipment.out'
 
+    # Editable until the delivery: a picking entered late is corrected
     prepared_date = fields.Date(
-        "Preparation Date", readonly=True,
-        help="When the goods were picked, or packed without picking.")
+        "Preparation Date",
+        states={
+            'readonly': Eval('state').in_(PREPARED_DATE_LOCKED),
+            },
+        depends=['state'],
+        help="When the goods were picked, or packed without picking.\n"
+        "Set to the picking day, it can be corrected until the delivery "
+        "note is done.")
 
     @classmethod
     def copy(cls, shipments, default=None):
@@ -1170,9 +1181,22 @@ class ShipmentOut(metaclass=PoolMeta):
         cls._update_follow_up(shipments)
 
     @classmethod
+    def check_modification(
+            cls, mode, shipments, values=None, external=False):
+        super().check_modification(
+            mode, shipments, values=values, external=external)
+        if mode == 'write' and 'prepared_date' in values:
+            for shipment in shipments:
+                if shipment.state in PREPARED_DATE_LOCKED:
+                    raise PreparationDateError(gettext(
+                            'sale_chain.msg_shipment_prepared_date_locked',
+                            shipment=shipment.rec_name))
+
+    @classmethod
     def on_modification(cls, mode, shipments, field_names=None):
         super().on_modification(mode, shipments, field_names=field_names)
-        if mode == 'write' and 'planned_date' in field_names:
+        if mode == 'write' and any(
+                f in field_names for f in ['planned_date', 'prepared_date']):
             cls._update_follow_up(shipments)
 
     @classmethod
