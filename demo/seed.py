@@ -731,8 +731,9 @@ def create_sales(parties, products, terms, deposit_term, today):
     return sales
 
 
-def ship(sale, day, quantities, state):
-    "Process the pending shipment of sale up to state on day"
+def ship(sale, day, quantities, state, prepared):
+    """Process the pending shipment of sale up to state on day, its goods
+    prepared on prepared"""
     sale.reload()
     shipment = next(
         s for s in sale.shipments if s.state not in {'done', 'cancelled'})
@@ -755,6 +756,9 @@ def ship(sale, day, quantities, state):
             "assigned: not enough stock")
     if state == 'assigned':
         return shipment
+    # Picked today, the goods were prepared before they were delivered
+    shipment.prepared_date = prepared
+    shipment.save()
     shipment.click('pick')
     if state == 'picked':
         return shipment
@@ -835,7 +839,9 @@ def main():
         key=lambda e: (-e[0], e[1]))
     unposted = set()
     for d, _, spec, sale, quantities, state in events:
-        ship(sale, days(d), quantities, state)
+        # A delivered BL was prepared the day before, not before the order
+        prepared = d if state == 'picked' else min(d + 1, spec['order'])
+        ship(sale, days(d), quantities, state, days(prepared))
         if state == 'done':
             sale.reload()
             for invoice in sale.invoices:
