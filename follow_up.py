@@ -1141,16 +1141,18 @@ class ShipmentOut(metaclass=PoolMeta):
 
     @classmethod
     def _set_prepared_date(cls, shipments):
+        """Set the preparation date of the prepared shipments which have
+        none and return them: writing it updates their follow-up"""
         pool = Pool()
         Date = pool.get('ir.date')
         shipments = [
-            s for s in shipments if s.state in {'picked', 'packed'}]
+            s for s in shipments
+            if s.state in {'picked', 'packed'} and not s.prepared_date]
         for shipment in shipments:
-            if not shipment.prepared_date:
-                with Transaction().set_context(
-                        company=shipment.company.id):
-                    shipment.prepared_date = Date.today()
+            with Transaction().set_context(company=shipment.company.id):
+                shipment.prepared_date = Date.today()
         cls.save(shipments)
+        return shipments
 
     @classmethod
     def wait(cls, shipments, moves=None):
@@ -1165,20 +1167,23 @@ class ShipmentOut(metaclass=PoolMeta):
     @classmethod
     def pick(cls, shipments):
         super().pick(shipments)
-        cls._set_prepared_date(shipments)
-        cls._update_follow_up(shipments)
+        prepared = cls._set_prepared_date(shipments)
+        cls._update_follow_up([s for s in shipments if s not in prepared])
 
     @classmethod
     def pack(cls, shipments):
         super().pack(shipments)
-        cls._set_prepared_date(shipments)
-        cls._update_follow_up(shipments)
+        prepared = cls._set_prepared_date(shipments)
+        cls._update_follow_up([s for s in shipments if s not in prepared])
 
     @classmethod
     def draft(cls, shipments):
         super().draft(shipments)
-        cls.write(shipments, {'prepared_date': None})
-        cls._update_follow_up(shipments)
+        # Writing the preparation date updates the follow-up
+        prepared = [s for s in shipments if s.prepared_date]
+        if prepared:
+            cls.write(prepared, {'prepared_date': None})
+        cls._update_follow_up([s for s in shipments if s not in prepared])
 
     @classmethod
     def check_modification(
