@@ -741,7 +741,10 @@ def ship(sale, day, quantities, state, prepared):
         for move in shipment.inventory_moves:
             code = move.product.code
             move.quantity = quantities.get(code, 0)
-    shipment.effective_date = day
+    # Its moves are done on the delivery day; a BL not yet delivered has
+    # no delivery date
+    if state == 'done':
+        shipment.effective_date = day
     # Documents are created today but dated back: plan the shipment for
     # the date promised on the order, not for today
     planned = sale.shipping_date or day
