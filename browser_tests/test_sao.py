@@ -5,10 +5,13 @@
 The database is built by scripts/demo.sh (the same as make demo) in
 var/test/browser and served on BROWSER_TEST_PORT (default 8123).  Set
 BROWSER_REUSE_DB=1 to keep an existing database between runs.
-Screenshots are kept in var/test/screenshots.
+Screenshots are kept in var/test/screenshots.  The desktop client runs
+on the same server under Xvfb (desktop_smoke.py), from a virtualenv of
+the system's Python made in var/test/tryton-client.
 """
 import contextlib
 import datetime as dt
+import json
 import os
 import re
 import shutil
@@ -43,6 +46,47 @@ def demo_sh(command, **kwargs):
     return subprocess.Popen(
         [os.path.join(ROOT, 'scripts', 'demo.sh'), command],
         env=env, cwd=ROOT, **kwargs)
+
+
+# The desktop client runs on the system's Python, where Debian puts GTK
+DESKTOP_PYTHON = os.environ.get('DESKTOP_PYTHON', '/usr/bin/python3')
+DESKTOP_VENV = os.path.join(VAR, 'tryton-client')
+DESKTOP_IMPORTS = (
+    "import gi; gi.require_version('Gtk', '3.0'); "
+    "gi.require_version('GooCanvas', '2.0'); "
+    "from gi.repository import Gtk, GooCanvas; import cairo")
+
+
+def desktop_client_python(test):
+    """Return the Python of a virtualenv with the Tryton 8.0 desktop client,
+    made on the first call; skip test (fail it on CI) when it cannot run"""
+    def missing(reason):
+        if os.environ.get('CI') == 'true':
+            test.fail(reason + ' (required with CI=true)')
+        test.skipTest(reason)
+
+    if not shutil.which('xvfb-run'):
+        missing('xvfb-run not found; install xvfb and xauth (Debian)')
+    if not os.path.exists(DESKTOP_PYTHON) or subprocess.run(
+            [DESKTOP_PYTHON, '-c', DESKTOP_IMPORTS],
+            capture_output=True).returncode:
+        missing('GTK 3 for %s not found; install python3-gi python3-gi-cairo '
+            'gir1.2-gtk-3.0 gir1.2-goocanvas-2.0 (Debian)' % DESKTOP_PYTHON)
+    python = os.path.join(DESKTOP_VENV, 'bin', 'python')
+    stamp = os.path.join(DESKTOP_VENV, '.installed')
+    if not os.path.exists(stamp):
+        shutil.rmtree(DESKTOP_VENV, ignore_errors=True)
+        for command in [
+                [DESKTOP_PYTHON, '-m', 'venv', '--system-site-packages',
+                    DESKTOP_VENV],
+                [python, '-m', 'pip', 'install', '-q', 'tryton==8.0.*',
+                    'goocalendar']]:
+            result = subprocess.run(command, capture_output=True, text=True)
+            if result.returncode:
+                missing('the Tryton desktop client could not be installed: '
+                    + (result.stderr or result.stdout)[-500:])
+        open(stamp, 'w').close()
+    return python
 
 
 class SaoTestCase(unittest.TestCase):
@@ -593,3 +637,29 @@ class SaoTestCase(unittest.TestCase):
         expect(events.filter(has_text='false')).to_have_count(0)
         self.screenshot('43-calendar-1366')
         self.assertEqual(self.errors, [])
+
+    def test_desktop_client(self):
+        "The desktop client opens the sale, chain, follow-up and calendar"
+        python = desktop_client_python(self)
+        env = dict(os.environ, HOME=tempfile.mkdtemp(prefix='tryton-home-'))
+        self.addCleanup(shutil.rmtree, env['HOME'], True)
+        result = subprocess.run([
+                shutil.which('xvfb-run'), '-a',
+                '-s', '-screen 0 1366x768x24',
+                python,
+                os.path.join(ROOT, 'browser_tests', 'desktop_smoke.py'),
+                '127.0.0.1:%s' % PORT, 'demo', 'admin', PASSWORD],
+            capture_output=True, text=True, timeout=600, env=env)
+        output = result.stdout + result.stderr
+        with open(os.path.join(VAR, 'desktop-client.log'), 'w') as log:
+            log.write(output)
+        self.assertEqual(result.returncode, 0, output[-3000:])
+        for screen in [
+                'sale form', 'document chain', 'follow-up list',
+                'planned deliveries']:
+            self.assertIn('%s opened' % screen, result.stdout, output[-3000:])
+        errors, = [
+            json.loads(line.split(':', 1)[1])
+            for line in result.stdout.splitlines()
+            if line.startswith('ERRORS:')]
+        self.assertEqual(errors, [])
