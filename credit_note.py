@@ -137,8 +137,16 @@ class Invoice(metaclass=PoolMeta):
         Lang = pool.get('ir.lang')
         origins = {
             l.origin for l in note.lines
-            if l.type == 'line' and isinstance(l.origin, Line)
-            and l.origin.invoice == original}
+            if l.type == 'line' and isinstance(l.origin, Line)}
+        for origin in origins:
+            # The quantity still creditable is counted per invoice line:
+            # a note citing another invoice would credit its lines again
+            if origin.invoice != original:
+                raise CreditNoteError(gettext(
+                        'sale_chain.msg_credit_note_line_origin',
+                        invoice=note.rec_name,
+                        line=origin.rec_name,
+                        original=original.rec_name))
         if not origins:
             return
         credited = defaultdict(float)

@@ -82,5 +82,13 @@ class OtherCompanyError(AccessError):
     "A record of another company than the user's"
 
 
+class WorkflowError(AccessError):
+    "A field only the workflow sets, or read-only in the record's state"
+
+
+class PriceError(ValidationError):
+    "A price or a discount which cannot be true"
+
+
 class PreparationDateError(AccessError):
     "The preparation date of a delivery note already done"

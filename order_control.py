@@ -13,6 +13,7 @@ from trytond.model import ModelSQL, ModelView, Workflow, fields
 from trytond.modules.account_credit_limit.exceptions import (
     CreditLimitError, CreditLimitWarning)
 from trytond.modules.company.model import CompanyValueMixin
+from trytond.modules.product import round_price
 from trytond.pool import Pool, PoolMeta
 from trytond.pyson import Eval
 from trytond.tools import grouped_slice
@@ -50,7 +51,10 @@ CONTROL_STATES = [
 ORIGINS = [
     ('wizard', "Control Wizard"),
     ('confirm', "Confirmation"),
+    ('process', "Processing"),
     ]
+# The states of a sale whose content was controlled and is frozen
+CONTROLLED_STATES = {'confirmed', 'processing', 'done'}
 # The result and message of the solvency check by assessment status;
 # prepayment is fine when the order is paid upfront
 SOLVENCY_RESULTS = {
@@ -376,22 +380,34 @@ class Control(ModelSQL, ModelView):
                             'sale_chain.msg_control_product_no_code',
                             product=name))
                 price = cls._expected_price(line)
-                if price is None:
+                if price is None or line.unit_price is None:
                     continue
-                actual = getattr(line, 'base_price', None)
-                if actual is None:
-                    actual = line.unit_price
-                if actual is None:
-                    continue
-                figures.append((name, '%s / %s' % (actual, price)))
-                if actual < price * (1 - tolerance):
+                condition = sources['conditions'].get(sale.id)
+                rate = (condition.discount_rate if condition else None) or 0
+                # The net price the customer should get: the price list
+                # price less the discount (remise) its conditions grant
+                expected = round_price(price * (1 - rate))
+                net = line.unit_price
+                gross = getattr(line, 'base_price', None)
+                if gross is None:
+                    gross = net
+                figures.append((name, gettext(
+                            'sale_chain.msg_control_price_figures',
+                            gross=cls._price(gross),
+                            discount=cls._percent(
+                                1 - net / gross if gross else 0),
+                            net=cls._price(net),
+                            expected=cls._price(expected))))
+                if net < expected * (1 - tolerance):
                     blocking.append(gettext(
                             'sale_chain.msg_control_price_below',
-                            product=name, price=actual, expected=price))
-                elif actual > price:
+                            product=name, price=cls._price(net),
+                            expected=cls._price(expected)))
+                elif net > expected:
                     warnings.append(gettext(
                             'sale_chain.msg_control_price_above',
-                            product=name, price=actual, expected=price))
+                            product=name, price=cls._price(net),
+                            expected=cls._price(expected)))
             results[sale.id] = cls._result(
                 blocking, warnings,
                 gettext('sale_chain.msg_control_references_prices_ok'),
@@ -658,7 +674,10 @@ class Control(ModelSQL, ModelView):
                         party=party.rec_name))
                 checked.add(sale.id)
                 continue
-            amount = sale.credit_limit_amount
+            # An order already confirmed is in the credit amount
+            amount = 0
+            if sale.state in {'draft', 'quotation'}:
+                amount = sale.credit_limit_amount
             result, message = 'ok', None
             with Transaction().set_context(company=company.id):
                 try:
@@ -744,6 +763,14 @@ class Control(ModelSQL, ModelView):
                         'sale_chain.msg_control_conditions_ok',
                         condition=condition.rec_name), figures)
         return results
+
+    @classmethod
+    def _price(cls, value):
+        "Format a unit price with 2 decimals unless it needs more"
+        pool = Pool()
+        Lang = pool.get('ir.lang')
+        exponent = Decimal(value).normalize().as_tuple().exponent
+        return Lang.get().format_number(value, max(2, -exponent))
 
     @classmethod
     def _percent(cls, rate):
@@ -877,7 +904,7 @@ class ControlLine(ModelSQL, ModelView):
         for control in {l.control for l in lines}:
             sale = control.sale
             # What is overridden is the content controlled, nothing else
-            if (sale.state != 'quotation'
+            if (sale.state not in {'quotation', 'confirmed', 'processing'}
                     or sale.current_control != control
                     or control.digest != sale.control_digest()):
                 raise ControlOutdated(gettext(
@@ -930,8 +957,13 @@ class Sale(metaclass=PoolMeta):
         super().__setup__()
         cls._buttons.update({
                 'control': {
-                    'invisible': Eval('state') != 'quotation',
-                    'depends': ['state'],
+                    # An order changed since its confirmation is
+                    # controlled again
+                    'invisible': ~((Eval('state') == 'quotation')
+                        | (Eval('state').in_(['confirmed', 'processing'])
+                            & ~Eval('control_state').in_(
+                                list(VALID_STATES)))),
+                    'depends': ['state', 'control_state'],
                     },
                 })
 
@@ -972,28 +1004,52 @@ class Sale(metaclass=PoolMeta):
 
     def control_digest(self):
         "Return the fingerprint of what the order control checks"
+        return hashlib.sha256(json.dumps(
+                self.get_control_inputs(), sort_keys=True,
+                default=str).encode()).hexdigest()
+
+    def get_control_inputs(self):
+        """Return what the checks of the order control read of the sale,
+        as a dictionary: a module adding a check adds its inputs"""
+        pool = Pool()
+        Control = pool.get('sale.control')
+
         def id_(record):
             return record.id if record else None
-        values = [
-            id_(self.company), id_(self.party), id_(self.invoice_party),
-            id_(self.invoice_address), id_(self.shipment_party),
-            id_(self.shipment_address), id_(self.payment_term),
-            id_(self.currency), id_(self.warehouse),
-            self.shipment_method, self.invoice_method,
-            id_(getattr(self, 'advance_payment_term', None)),
-            id_(getattr(self, 'price_list', None)),
-            _str(self.sale_date), _str(self.shipping_date),
-            ]
+        inputs = {
+            'sale': [
+                id_(self.company), id_(self.party), id_(self.invoice_party),
+                id_(self.invoice_address), id_(self.shipment_party),
+                id_(self.shipment_address), id_(self.payment_term),
+                id_(self.currency), id_(self.warehouse),
+                self.shipment_method, self.invoice_method,
+                id_(getattr(self, 'price_list', None)),
+                self.reference,
+                # Confirm sets the sale date of the day the control ran
+                _str(self.sale_date or Control._control_date(self)),
+                _str(self.shipping_date),
+                ],
+            'lines': [],
+            'deposit': [
+                id_(getattr(self, 'advance_payment_term', None))],
+            }
         for line in sorted(self.lines, key=lambda l: l.id):
-            values.append([
+            inputs['lines'].append([
                     line.id, line.type, id_(line.product),
                     _str(line.quantity), id_(line.unit),
                     _str(line.unit_price),
                     _str(getattr(line, 'base_price', None)),
                     sorted(t.id for t in line.taxes),
                     ])
-        return hashlib.sha256(
-            json.dumps(values, default=str).encode()).hexdigest()
+        for line in sorted(
+                getattr(self, 'advance_payment_lines', []),
+                key=lambda l: l.id):
+            inputs['deposit'].append([
+                    line.id, _str(line.amount), id_(line.account),
+                    bool(line.block_supply), bool(line.block_shipping),
+                    _str(line.invoice_delay),
+                    ])
+        return inputs
 
     @property
     def has_valid_control(self):
@@ -1131,6 +1187,35 @@ class Sale(metaclass=PoolMeta):
         cls.check_order_control(sales)
         super().confirm(sales)
 
+    @classmethod
+    def process(cls, sales):
+        # What was controlled is frozen for the clients and the calls from
+        # outside; a sale changed since by the system (a module, a script,
+        # an amendment) is controlled again before it is processed, and
+        # not processed while its new control is blocked
+        super().process(cls._controlled_to_process(sales))
+
+    @classmethod
+    def _controlled_to_process(cls, sales):
+        pool = Pool()
+        Control = pool.get('sale.control')
+        # An order without control was confirmed before the module was
+        # installed: it goes on as it was
+        changed = [
+            s for s in sales
+            if s.state in {'confirmed', 'processing'}
+            and s.current_control and not s.has_valid_control]
+        if not changed:
+            return sales
+        controls = Control.run(changed, 'process')
+        blocked = set()
+        for control in controls:
+            if control.state == 'blocked':
+                blocked.add(control.sale.id)
+                cls._notify_refusal(
+                    control, 'msg_control_process_refused_label')
+        return [s for s in sales if s.id not in blocked]
+
     def must_check_credit_limit(self):
         # Every shipment method: an order shipped on payment is a credit
         # too.  Once the order control of the transaction has checked the
@@ -1235,14 +1320,14 @@ class Sale(metaclass=PoolMeta):
                 [v['sale'] for v in vlist], exc_info=True)
 
     @classmethod
-    def _notify_refusal(cls, control):
-        "Notify the salesperson of the sale that its confirmation is refused"
+    def _notify_refusal(cls, control, label='msg_control_refused_label'):
+        """Notify the salesperson of the sale that its confirmation is
+        refused: the notification opens the sale"""
         sale = control.sale
         for user in sale.salesperson_users:
             cls.notify_user(
                 [sale], 'tryton-warning',
-                gettext('sale_chain.msg_control_refused_label',
-                    sale=sale.rec_name),
+                gettext('sale_chain.%s' % label, sale=sale.rec_name),
                 # A notification is a single line
                 description=cls._control_messages(
                     control, 'blocking', separator=' '),
@@ -1321,13 +1406,30 @@ class RunControl(Wizard):
     cash = StateTransition()
     cancel_sale = StateTransition()
 
+    def _sale(self, states=('quotation',)):
+        """Return the sale of the wizard, refusing a call without one or
+        on a sale in another state (a step called out of order)"""
+        pool = Pool()
+        Sale = pool.get('sale.sale')
+        record = self.record
+        if record is None or self.model is None or (
+                self.model.__name__ != 'sale.sale'):
+            raise ControlError(gettext('sale_chain.msg_control_no_sale'))
+        sale = Sale(record.id)
+        if sale.state not in states:
+            raise ControlError(gettext(
+                    'sale_chain.msg_control_not_quotation',
+                    sale=sale.rec_name))
+        return sale
+
     def transition_start(self):
         pool = Pool()
         Control = pool.get('sale.control')
-        sale = self.record
-        if sale.state != 'quotation':
+        sale = self._sale(('quotation', 'confirmed', 'processing'))
+        if sale.state != 'quotation' and sale.has_valid_control:
+            # An order is controlled again only when it changed
             raise ControlError(gettext(
-                    'sale_chain.msg_control_not_quotation',
+                    'sale_chain.msg_control_not_needed',
                     sale=sale.rec_name))
         # An override stays until the sale changes
         if sale.control_state != 'overridden':
@@ -1338,9 +1440,11 @@ class RunControl(Wizard):
         pool = Pool()
         User = pool.get('res.user')
         ModelData = pool.get('ir.model.data')
-        Sale = pool.get('sale.sale')
-        sale = Sale(self.record.id)
+        sale = self._sale(('quotation', 'confirmed', 'processing'))
         control = sale.current_control
+        if not control:
+            raise ControlError(gettext(
+                    'sale_chain.msg_control_not_run', sale=sale.rec_name))
         group = ModelData.get_id(
             'sale_chain', 'group_order_control_override')
         return {
@@ -1390,36 +1494,39 @@ class RunControl(Wizard):
     def transition_remind(self):
         pool = Pool()
         Sale = pool.get('sale.sale')
-        Sale.remind_overdue_receivables([Sale(self.record.id)])
+        Sale.remind_overdue_receivables([self._sale()])
         return 'result'
 
     def transition_inform(self):
         pool = Pool()
         Sale = pool.get('sale.sale')
-        Sale.inform_shortage([Sale(self.record.id)])
+        Sale.inform_shortage([self._sale()])
         return 'result'
 
     def transition_cash(self):
         pool = Pool()
         Sale = pool.get('sale.sale')
-        Sale.require_cash_payment([Sale(self.record.id)])
+        Sale.require_cash_payment([self._sale()])
         # The new payment term is controlled again
         return 'start'
 
     def transition_cancel_sale(self):
         pool = Pool()
         Sale = pool.get('sale.sale')
-        Sale.cancel_from_control([Sale(self.record.id)])
+        Sale.cancel_from_control([self._sale()])
         return 'end'
 
     def transition_do_override(self):
         pool = Pool()
         Line = pool.get('sale.control.line')
-        Sale = pool.get('sale.sale')
-        sale = Sale(self.record.id)
+        sale = self._sale(('quotation', 'confirmed', 'processing'))
+        if not sale.current_control:
+            raise ControlError(gettext(
+                    'sale_chain.msg_control_not_run', sale=sale.rec_name))
         Line.override(
             list(sale.current_control.lines),
-            self.override.reason, self.override.text)
+            getattr(self.override, 'reason', None),
+            getattr(self.override, 'text', None))
         return 'result'
 
     def transition_confirm(self):
@@ -1427,7 +1534,7 @@ class RunControl(Wizard):
         Sale = pool.get('sale.sale')
         Control = pool.get('sale.control')
         Warning = pool.get('res.user.warning')
-        sale = Sale(self.record.id)
+        sale = self._sale(('quotation', 'confirmed', 'processing'))
         control = sale.current_control
         # Confirm acknowledges the warnings of the control the user saw;
         # without a valid control, confirm runs one
@@ -1443,7 +1550,15 @@ class RunControl(Wizard):
                     for name in [
                             'credit_limit_amount', 'credit_limit_dunning']:
                         Warning.skip(Warning.format(name, [sale]))
-        Sale.confirm([sale])
+        if sale.state == 'quotation':
+            Sale.confirm([sale])
+        else:
+            # An order changed since its confirmation goes on with its
+            # new control, or is refused again
+            Sale.process([sale])
+            if not Sale(sale.id).has_valid_control:
+                # Stored and notified: the user sees the refusal
+                return 'result'
         return 'end'
 
     def end(self):

@@ -530,8 +530,13 @@ class CustomerConditionLookup(Wizard):
         return values
 
     def do_open_(self, action):
+        condition = getattr(self.start, 'condition', None)
+        if not condition:
+            # Called without the look-up step, or nothing found
+            raise CustomerConditionError(gettext(
+                    'sale_chain.msg_customer_condition_open_none'))
         action['pyson_domain'] = PYSONEncoder().encode(
-            [('id', '=', self.start.condition.id)])
+            [('id', '=', condition.id)])
         action['views'].reverse()
         return action, {}
 

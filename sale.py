@@ -12,8 +12,9 @@ from trytond.modules.sale.sale import SaleReport
 from trytond.pool import Pool, PoolMeta
 from trytond.pyson import Eval
 from trytond.tools import grouped_slice
-from trytond.transaction import Transaction
+from trytond.transaction import Transaction, without_check_access
 
+from .document import DocumentMixin
 from .exceptions import (
     AcknowledgmentError, ReceptionError, ReferenceWarning)
 
@@ -216,12 +217,13 @@ class Sale(metaclass=PoolMeta):
     def record_acknowledgment_sent(cls, sales):
         "Record that the acknowledgment of sales was sent"
         now = dt.datetime.now().replace(microsecond=0)
-        # The acknowledgment is sent on confirmed sales which are no more
-        # writable through the client but the sending must be recorded
-        cls.write(list(sales), {
-                'acknowledgment_sent_at': now,
-                'acknowledgment_sent_by': Transaction().user,
-                })
+        # The sending is recorded by the system, on orders no longer
+        # writable from outside
+        with without_check_access():
+            cls.write(list(sales), {
+                    'acknowledgment_sent_at': now,
+                    'acknowledgment_sent_by': Transaction().user,
+                    })
 
 
 class Email(metaclass=PoolMeta):
@@ -244,11 +246,11 @@ class Email(metaclass=PoolMeta):
         return email
 
 
-class QuotationReport(SaleReport):
+class QuotationReport(DocumentMixin, SaleReport):
     __name__ = 'sale_chain.quotation'
 
 
-class AcknowledgmentReport(SaleReport):
+class AcknowledgmentReport(DocumentMixin, SaleReport):
     __name__ = 'sale_chain.acknowledgment'
 
     @classmethod

@@ -31,7 +31,7 @@ major_version = int(major_version)
 minor_version = int(minor_version)
 series = '%s.%s' % (major_version, minor_version)
 
-requires = ['python-stdnum', 'pypdf >= 3.4']
+requires = ['python-stdnum', 'pypdf >= 3.4', 'weasyprint >= 61']
 for dep in info.get('depends', []):
     if not re.match(r'(ir|res)(\W|$)', dep):
         requires.append('%s_%s >= %s, < %s.%s' % (
@@ -73,6 +73,7 @@ setup(
     package_data={
         'trytond.modules.%s' % MODULE: (info.get('xml', []) + [
                 'tryton.cfg', 'view/*.xml', 'locale/*.po', 'report/*.fodt',
+                'report/*.html', 'report/*.css',
                 'icons/*.svg']),
         'trytond.modules.%s.tests' % MODULE: ['*.rst', '*.json'],
         },
