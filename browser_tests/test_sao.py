@@ -488,7 +488,8 @@ class SaoTestCase(unittest.TestCase):
         text = "Reliquat promis pour lundi (%s)." % time.strftime('%H:%M:%S')
         comment = 'td[data-title^="Observation"]'
         # A click selects the row, Enter on its cell edits it; the row may
-        # be drawn again under the click, which loses the focus: again
+        # be drawn again under the click or the editor, which loses the
+        # focus or the editor: again
         cell = row.first.locator(comment)
         editor = row.first.locator('input[name="comment"]')
         for attempt in range(3):
@@ -497,13 +498,13 @@ class SaoTestCase(unittest.TestCase):
                     'td.selection-state input')).to_be_checked()
             cell.locator('[tabindex]').first.press('Enter')
             try:
-                editor.wait_for(timeout=5000)
+                editor.fill(text, timeout=5000)
+                expect(editor).to_have_value(text, timeout=5000)
+                editor.press('Tab', timeout=5000)
                 break
-            except PlaywrightTimeoutError:
+            except (PlaywrightTimeoutError, AssertionError):
                 if attempt == 2:
                     raise
-        editor.fill(text)
-        editor.press('Tab')
         page.keyboard.press('Control+s')
         expect(row.first.locator(comment)).to_contain_text(text)
         self.screenshot('31-follow-up-observation')
