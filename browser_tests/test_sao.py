@@ -487,16 +487,17 @@ class SaoTestCase(unittest.TestCase):
         # Unique per run: a reused database keeps the former ones
         text = "Reliquat promis pour lundi (%s)." % time.strftime('%H:%M:%S')
         comment = 'td[data-title^="Observation"]'
-        # A click selects the row, Enter on its cell edits it; the row may
-        # be drawn again under the click or the editor, which loses the
-        # focus or the editor: again
+        # A click makes the row current, a click on the current row edits
+        # it; the row may be drawn again under the click or the editor,
+        # which loses it: again
         cell = row.first.locator(comment)
         editor = row.first.locator('input[name="comment"]')
         for attempt in range(3):
             cell.click()
-            expect(row.first.locator(
-                    'td.selection-state input')).to_be_checked()
-            cell.locator('[tabindex]').first.press('Enter')
+            try:
+                editor.wait_for(timeout=3000)
+            except PlaywrightTimeoutError:
+                cell.click()
             try:
                 editor.fill(text, timeout=5000)
                 expect(editor).to_have_value(text, timeout=5000)
