@@ -88,3 +88,7 @@ class WorkflowError(AccessError):
 
 class PriceError(ValidationError):
     "A price or a discount which cannot be true"
+
+
+class PreparationDateError(AccessError):
+    "The preparation date of a delivery note already done"
