@@ -1367,12 +1367,12 @@ class RunControl(Wizard):
     result = StateView(
         'sale.control.run.start',
         'sale_chain.control_run_start_view_form', [
-            Button("Cancel", 'end', 'tryton-cancel'),
+            Button("Close", 'end', 'tryton-close'),
             Button("Remind the Customer", 'remind', 'tryton-email',
                 states={
                     'invisible': ~Eval('can_remind', False),
                     }),
-            Button("Inform the Customer", 'inform', 'tryton-info',
+            Button("Note the Customer Was Informed", 'inform', 'tryton-info',
                 states={
                     'invisible': ~Eval('can_inform', False),
                     }),
