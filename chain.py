@@ -70,6 +70,12 @@ class ChainDocument(ModelSQL, ModelView):
             ('date', 'ASC NULLS LAST'),
             ('id', 'ASC'),
             ]
+        cls._buttons.update({
+                'open_document': {
+                    'invisible': ~Eval('document'),
+                    'depends': ['document'],
+                    },
+                })
 
     @classmethod
     def get_documents(cls):
@@ -213,13 +219,48 @@ class ChainDocument(ModelSQL, ModelView):
             return selection.get(self.state, self.state)
         return self.state
 
-    def get_rec_name(self, name):
+    def get_kind_string(self):
         kinds = dict(self.fields_get(['kind'])['kind']['selection'])
-        return '%s %s' % (kinds.get(self.kind, ''), self.number or '')
+        return kinds.get(self.kind, '')
+
+    def get_rec_name(self, name):
+        # The name of the document itself: the clients title the tab of
+        # the document opened from the row with it
+        if self.document:
+            return self.document.rec_name
+        return self.number or ''
 
     @classmethod
     def search_rec_name(cls, name, clause):
         return [('number',) + tuple(clause[1:])]
+
+    @classmethod
+    @ModelView.button
+    def open_document(cls, records):
+        """Open the document of the first record in a tab titled by the
+        document, not by the column the client opens a reference from: the
+        clients add the name of the row to the name of the action"""
+        pool = Pool()
+        Action = pool.get('ir.action')
+        ModelData = pool.get('ir.model.data')
+        if not records or not records[0].document:
+            return
+        record = records[0]
+        document = record.document
+        Model = document.__class__
+        action = Action.get_action_values(
+            'ir.action.act_window', [ModelData.get_id(
+                    'sale_chain', 'act_chain_document_open')])[0]
+        view = Model.fields_view_get(view_type='form')
+        action.update({
+                'name': record.get_kind_string(),
+                'res_model': Model.__name__,
+                'res_id': [document.id],
+                'views': [(view['view_id'], 'form')],
+                'pyson_domain': PYSONEncoder().encode(
+                    [('id', '=', document.id)]),
+                })
+        return action
 
     @classmethod
     def chain_sales(cls, records):

@@ -90,6 +90,10 @@ class PriceError(ValidationError):
     "A price or a discount which cannot be true"
 
 
+class PreparationDateError(AccessError):
+    "The preparation date of a delivery note already done"
+
+
 class EinvoiceInvalid(ValidationError):
     "The electronic invoice (CII) breaks the EN 16931 or French rules"
 

@@ -26,7 +26,16 @@ from trytond.tools import grouped_slice
 from trytond.transaction import Transaction, without_check_access
 from trytond.wizard import Button, StateReport, StateView, Wizard
 
+from .exceptions import PreparationDateError
 from .reminder import company_template, remind, send_email
+
+# The states of a delivery note whose preparation date is history
+PREPARED_DATE_LOCKED = ['done', 'cancelled']
+
+# The background of the calendar events: Bootstrap's danger red for the
+# late orders, sao's own calendar colour for the others
+LATE_COLOR = '#d9534f'
+ON_TIME_COLOR = '#267f82'
 
 # The status of an order in the follow-up, from the least to the most
 # advanced; see Sale._follow_up_state for the rule
@@ -748,6 +757,9 @@ class FollowUp(ModelSQL, ModelView):
         searcher='search_due_this_week')
     delay = fields.Function(
         fields.Integer("Delay", help="In days."), 'get_late')
+    # A calendar shows its fields as text: it marks the late orders by
+    # the colour of their event
+    color = fields.Function(fields.Char("Color"), 'get_late')
     remaining_quantity = fields.Float("Quantity to Deliver", readonly=True)
     salesperson = fields.Many2One(
         'company.employee', "Salesperson", readonly=True)
@@ -846,6 +858,9 @@ class FollowUp(ModelSQL, ModelView):
             if 'delay' in names:
                 result['delay'][record.id] = (
                     (today - record.open_date).days if late else None)
+            if 'color' in names:
+                result['color'][record.id] = (
+                    LATE_COLOR if late else ON_TIME_COLOR)
         return result
 
     @classmethod
@@ -1107,9 +1122,16 @@ class FollowUpMonth(ModelSQL, ModelView):
 class ShipmentOut(metaclass=PoolMeta):
     __name__ = 'stock.shipment.out'
 
+    # Editable until the delivery: a picking entered late is corrected
     prepared_date = fields.Date(
-        "Preparation Date", readonly=True,
-        help="When the goods were picked, or packed without picking.")
+        "Preparation Date",
+        states={
+            'readonly': Eval('state').in_(PREPARED_DATE_LOCKED),
+            },
+        depends=['state'],
+        help="When the goods were picked, or packed without picking.\n"
+        "Set to the picking day, it can be corrected until the delivery "
+        "note is done.")
 
     @classmethod
     def copy(cls, shipments, default=None):
@@ -1119,16 +1141,18 @@ class ShipmentOut(metaclass=PoolMeta):
 
     @classmethod
     def _set_prepared_date(cls, shipments):
+        """Set the preparation date of the prepared shipments which have
+        none and return them: writing it updates their follow-up"""
         pool = Pool()
         Date = pool.get('ir.date')
         shipments = [
-            s for s in shipments if s.state in {'picked', 'packed'}]
+            s for s in shipments
+            if s.state in {'picked', 'packed'} and not s.prepared_date]
         for shipment in shipments:
-            if not shipment.prepared_date:
-                with Transaction().set_context(
-                        company=shipment.company.id):
-                    shipment.prepared_date = Date.today()
+            with Transaction().set_context(company=shipment.company.id):
+                shipment.prepared_date = Date.today()
         cls.save(shipments)
+        return shipments
 
     @classmethod
     def wait(cls, shipments, moves=None):
@@ -1143,25 +1167,41 @@ class ShipmentOut(metaclass=PoolMeta):
     @classmethod
     def pick(cls, shipments):
         super().pick(shipments)
-        cls._set_prepared_date(shipments)
-        cls._update_follow_up(shipments)
+        prepared = cls._set_prepared_date(shipments)
+        cls._update_follow_up([s for s in shipments if s not in prepared])
 
     @classmethod
     def pack(cls, shipments):
         super().pack(shipments)
-        cls._set_prepared_date(shipments)
-        cls._update_follow_up(shipments)
+        prepared = cls._set_prepared_date(shipments)
+        cls._update_follow_up([s for s in shipments if s not in prepared])
 
     @classmethod
     def draft(cls, shipments):
         super().draft(shipments)
-        cls.write(shipments, {'prepared_date': None})
-        cls._update_follow_up(shipments)
+        # Writing the preparation date updates the follow-up
+        prepared = [s for s in shipments if s.prepared_date]
+        if prepared:
+            cls.write(prepared, {'prepared_date': None})
+        cls._update_follow_up([s for s in shipments if s not in prepared])
+
+    @classmethod
+    def check_modification(
+            cls, mode, shipments, values=None, external=False):
+        super().check_modification(
+            mode, shipments, values=values, external=external)
+        if mode == 'write' and 'prepared_date' in values:
+            for shipment in shipments:
+                if shipment.state in PREPARED_DATE_LOCKED:
+                    raise PreparationDateError(gettext(
+                            'sale_chain.msg_shipment_prepared_date_locked',
+                            shipment=shipment.rec_name))
 
     @classmethod
     def on_modification(cls, mode, shipments, field_names=None):
         super().on_modification(mode, shipments, field_names=field_names)
-        if mode == 'write' and 'planned_date' in field_names:
+        if mode == 'write' and any(
+                f in field_names for f in ['planned_date', 'prepared_date']):
             cls._update_follow_up(shipments)
 
     @classmethod

@@ -23,6 +23,7 @@ from trytond.tools import grouped_slice
 from trytond.transaction import (
     Transaction, record_cache_size, without_check_access)
 
+from .document import DocumentMixin
 from .exceptions import HistoryLocked, InvoiceCopyError, InvoiceIntegrityError
 
 COPIES = [
@@ -314,8 +315,10 @@ class InvoicePrintLog(ModelSQL, ModelView):
             raise HistoryLocked(gettext('sale_chain.msg_print_log_modify'))
 
 
-class InvoiceReport(metaclass=PoolMeta):
+class InvoiceReport(DocumentMixin, metaclass=PoolMeta):
     __name__ = 'account.invoice'
+    # Ready to carry the Factur-X XML of the invoice
+    pdf_variant = 'pdf/a-3b'
 
     @classmethod
     def _execute(cls, records, header, data, action):
@@ -387,6 +390,11 @@ class InvoiceReport(metaclass=PoolMeta):
             return ModelData.get_id(
                 'sale_chain', 'report_invoice_watermark_duplicata')
         return super().get_report_id(invoice)
+
+
+class InvoiceWatermark(DocumentMixin, metaclass=PoolMeta):
+    "The watermarks of PDF invoices, rendered by WeasyPrint"
+    __name__ = 'account.invoice.watermark'
 
 
 class Email(metaclass=PoolMeta):

