@@ -53,8 +53,6 @@ ORIGINS = [
     ('confirm', "Confirmation"),
     ('process', "Processing"),
     ]
-# The states of a sale whose content was controlled and is frozen
-CONTROLLED_STATES = {'confirmed', 'processing', 'done'}
 # The result and message of the solvency check by assessment status;
 # prepayment is fine when the order is paid upfront
 SOLVENCY_RESULTS = {

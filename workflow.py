@@ -66,6 +66,11 @@ class WorkflowGuardMixin:
             and n not in cls._guard_writable()}
 
     @classmethod
+    def _guard_readonly(cls, name, field):
+        "Tell if the field is read-only for every record"
+        return field.readonly is True
+
+    @classmethod
     def _guard_writable(cls):
         """The fields read-only in the clients which a call from outside
         may still write (a flow of the module writes them as the user)"""
@@ -94,7 +99,7 @@ class WorkflowGuardMixin:
             field = cls._fields.get(name)
             if field is None or name in writable:
                 continue
-            readonly = field.readonly is True
+            readonly = cls._guard_readonly(name, field)
             pyson = field.states.get('readonly') if cls._guard_states else None
             for record in records:
                 if not (readonly or (
@@ -150,29 +155,19 @@ class ShipmentOutReturn(WorkflowGuardMixin, metaclass=PoolMeta):
     _guard_states = False
 
 
-class Move(metaclass=PoolMeta):
+class Move(WorkflowGuardMixin, metaclass=PoolMeta):
     __name__ = 'stock.move'
+    # A move is done, assigned or cancelled by its shipment's workflow; the
+    # rest of it the warehouse edits from the shipment
+    _guard_states = False
 
     @classmethod
-    def check_modification(cls, mode, moves, values=None, external=False):
-        super().check_modification(
-            mode, moves, values=values, external=external)
-        # A move is done, assigned or cancelled by its shipment's workflow
-        if mode == 'write' and external and 'state' in values:
-            for move in moves:
-                if move.state != values['state']:
-                    raise WorkflowError(gettext(
-                            'sale_chain.msg_workflow_readonly',
-                            field=cls.state.string,
-                            record=move.rec_name))
+    def _guard_system_fields(cls):
+        return {'state'}
 
     @classmethod
-    def create(cls, vlist):
-        if _external():
-            vlist = [
-                {k: v for k, v in values.items() if k != 'state'}
-                for values in vlist]
-        return super().create(vlist)
+    def _guard_readonly(cls, name, field):
+        return name == 'state'
 
 
 class Invoice(WorkflowGuardMixin, metaclass=PoolMeta):
