@@ -302,8 +302,10 @@ class Edocument(metaclass=PoolMeta):
 
     def amount(self, value):
         "An amount with 2 decimals, signed as the type code wants"
-        value = Decimal(value or 0) * self.type_sign
-        return format(value.quantize(Decimal('0.01')), 'f')
+        value = (Decimal(value or 0) * self.type_sign).quantize(
+            Decimal('0.01'))
+        # A zero is never "-0.00": the schematrons read it as a string
+        return format(value if value else abs(value), 'f')
 
     @staticmethod
     def quantity(value):
@@ -572,9 +574,15 @@ class Edocument(metaclass=PoolMeta):
     def untaxed_category(self, line):
         """The category of a line without tax: a deposit on goods bears no
         VAT yet (due at delivery, art. 269 2 a CGI), other lines none"""
-        origin = line.origin if line.deposit_invoices else line
-        if getattr(origin, 'deposit_line', None):
-            return 'E'
+        # The deposit line, its recall on the final invoice and the credit
+        # of that recall are chained by their origins
+        seen = set()
+        while line is not None and line.id not in seen:
+            seen.add(line.id)
+            if line.deposit_line:
+                return 'E'
+            origin = getattr(line, 'origin', None)
+            line = origin if isinstance(origin, line.__class__) else None
         return 'O'
 
     def exemption(self, tax, category=None):
