@@ -14,7 +14,8 @@ import genshi.template
 from lxml import etree
 
 from trytond.i18n import gettext
-from trytond.model import fields
+from trytond.model import ModelView, fields
+from trytond.wizard import Button, StateView, Wizard
 from trytond.modules.currency.exceptions import RateError
 from trytond.modules.edocument_uncefact.edocument import remove_comment
 from trytond.pool import Pool, PoolMeta
@@ -23,7 +24,9 @@ from trytond.tools import cached_property
 from trytond.transaction import Transaction
 
 from .exceptions import EinvoiceInvalid, EinvoiceWarning
-from .invoice import is_french_company
+from .invoice import (
+    NO_CAPITAL_FORMS, _address_complete, is_business_customer,
+    is_french_company)
 
 TEMPLATE = '16B-CII'
 GUIDELINE = 'urn:cen.eu:en16931:2017'
@@ -182,6 +185,56 @@ class Company(metaclass=PoolMeta):
     def default_einvoice_warning_only(cls):
         return False
 
+    @classmethod
+    def __setup__(cls):
+        super().__setup__()
+        cls._buttons.update({
+                'einvoice_check_data': {},
+                })
+
+    @classmethod
+    @ModelView.button_action('sale_chain.wizard_einvoice_check')
+    def einvoice_check_data(cls, companies):
+        pass
+
+    def einvoice_missing(self):
+        """What the electronic invoices of the company lack, as messages
+        prefixed by the rules they would break"""
+        party = self.party
+        missing = []
+
+        def lack(rules, message, **values):
+            text = gettext('sale_chain.' + message, **values)
+            missing.append('- %s: %s' % (rules, text) if rules else (
+                    '- %s' % text))
+        if not party.siren:
+            lack('BR-FR-10, BR-CO-26', 'msg_einvoice_hint_company_siren')
+        if not party.tax_identifier or party.tax_identifier.type != 'eu_vat':
+            lack('BR-S-02', 'msg_einvoice_hint_company_vat')
+        if not _address_complete(party.address_get()):
+            lack('BR-08, BR-09', 'msg_einvoice_hint_company_address')
+        elif not party.einvoice_endpoint:
+            lack('BR-FR-13', 'msg_einvoice_hint_company_address')
+        for rules, field, message in [
+                ('BR-FR-05 (PMT)', 'recovery_indemnity_text',
+                    'msg_einvoice_hint_recovery_indemnity'),
+                ('BR-FR-05 (PMD)', 'late_penalty_text',
+                    'msg_einvoice_hint_late_penalty'),
+                ('BR-FR-05 (AAB)', 'no_early_payment_discount_text',
+                    'msg_einvoice_hint_early_payment'),
+                ]:
+            if not (getattr(self, field, None) or '').strip():
+                lack(rules, message)
+        # Mandatory mentions, which the invoice's notes carry (REG)
+        if not (self.trade_register or '').strip():
+            lack(None, 'msg_mention_company_trade_register')
+        if not self.legal_form:
+            lack(None, 'msg_mention_company_legal_form')
+        elif (self.legal_form not in NO_CAPITAL_FORMS
+                and self.share_capital is None):
+            lack(None, 'msg_mention_company_share_capital')
+        return missing
+
     def einvoice_blocking(self, date):
         "Tell if a failing e-invoice refuses the posting on date"
         return not (self.einvoice_warning_only
@@ -211,6 +264,38 @@ class Party(metaclass=PoolMeta):
     def default_einvoice_address_scheme(cls):
         return '0225'
 
+    @classmethod
+    def __setup__(cls):
+        super().__setup__()
+        cls._buttons.update({
+                'einvoice_check_data': {},
+                })
+
+    @classmethod
+    @ModelView.button_action('sale_chain.wizard_einvoice_check')
+    def einvoice_check_data(cls, parties):
+        pass
+
+    def einvoice_missing(self):
+        """What the electronic invoices to the party as a customer lack, as
+        messages prefixed by the rules they would break"""
+        missing = []
+
+        def lack(rules, message, **values):
+            missing.append('- %s: %s' % (
+                    rules, gettext('sale_chain.' + message, **values)))
+        address = self.address_get(type='invoice')
+        country = address.country if address else None
+        if (is_business_customer(self) and not self.siren
+                and (not country or country.code == 'FR')):
+            lack('BR-FR-11', 'msg_einvoice_hint_customer_siren')
+        if not _address_complete(address):
+            lack('BR-10', 'msg_mention_customer_address',
+                party=self.rec_name)
+        if not self.einvoice_endpoint:
+            lack('BR-FR-12', 'msg_einvoice_hint_customer_address')
+        return missing
+
     @property
     def einvoice_endpoint(self):
         "The electronic address as (scheme, identifier) or None"
@@ -227,6 +312,161 @@ class Party(metaclass=PoolMeta):
 class Invoice(metaclass=PoolMeta):
     __name__ = 'account.invoice'
 
+    einvoice = fields.Function(
+        fields.Boolean("Electronic Invoice"), 'get_einvoice')
+    einvoice_profile = fields.Function(
+        fields.Char("E-Invoice Profile"), 'get_einvoice')
+    # The result of the last check: at posting, or by the check button of a
+    # draft; written by the system only (workflow.py refuses it from outside)
+    einvoice_status = fields.Selection([
+            (None, ""),
+            ('valid', "Valid"),
+            ('invalid', "Invalid"),
+            ], "E-Invoice Check", readonly=True)
+    einvoice_checked_at = fields.DateTime(
+        "E-Invoice Checked At", readonly=True)
+    einvoice_findings = fields.Text(
+        "E-Invoice Findings", readonly=True,
+        help="The rules the electronic invoice broke at its last check, "
+        "with what to fill in.")
+    einvoice_file = fields.Function(
+        fields.Binary("E-Invoice XML", filename='einvoice_filename'),
+        'get_einvoice_file')
+    einvoice_filename = fields.Function(
+        fields.Char("E-Invoice File Name"), 'get_einvoice_file')
+
+    @classmethod
+    def __setup__(cls):
+        super().__setup__()
+        cls._buttons.update({
+                'einvoice_check': {
+                    'invisible': (~Eval('einvoice', False)
+                        | ~Eval('state').in_(['draft', 'validated'])),
+                    'depends': ['einvoice', 'state'],
+                    },
+                })
+
+    @classmethod
+    def view_attributes(cls):
+        return super().view_attributes() + [
+            ('//page[@id="einvoice"]', 'states', {
+                    'invisible': ~Eval('einvoice', False),
+                    }),
+            ]
+
+    @classmethod
+    def get_einvoice(cls, invoices, names):
+        result = {n: {} for n in names}
+        for invoice in invoices:
+            required = invoice.einvoice_required
+            if 'einvoice' in result:
+                result['einvoice'][invoice.id] = required
+            if 'einvoice_profile' in result:
+                result['einvoice_profile'][invoice.id] = (
+                    'Factur-X EN 16931 (%s)' % GUIDELINE
+                    if required else None)
+        return result
+
+    @classmethod
+    def get_einvoice_file(cls, invoices, names):
+        result = {n: {} for n in names}
+        for invoice in invoices:
+            file = name = None
+            if invoice.einvoice_required:
+                name = 'factur-x-%s.xml' % (
+                    invoice.number or DRAFT_NUMBER.lower())
+                if 'einvoice_file' in result:
+                    file = invoice.einvoice_xml()
+            if 'einvoice_file' in result:
+                result['einvoice_file'][invoice.id] = file
+            if 'einvoice_filename' in result:
+                result['einvoice_filename'][invoice.id] = name
+        return result
+
+    def einvoice_xml(self):
+        """The CII of the invoice: the one its frozen PDF carries, else
+        rendered now"""
+        import facturx
+        cache = self.invoice_report_cache
+        if cache and self.invoice_report_format == 'pdf':
+            try:
+                _, xml = facturx.get_xml_from_pdf(
+                    bytes(cache), check_xsd=False)
+            except Exception:
+                xml = None
+            if xml:
+                return xml
+        return self.einvoice_render()
+
+    @property
+    def einvoice_embeddable(self):
+        """Tell if the PDF of the invoice carries its CII: issued and
+        found valid at posting"""
+        return (self.einvoice_required
+            and self.state in {'posted', 'paid'}
+            and self.einvoice_status == 'valid')
+
+    def einvoice_pdf(self, pdf):
+        """Return the PDF/A-3 pdf with the CII embedded as factur-x.xml
+        (Factur-X EN 16931): the factur-x library adds the XMP and the
+        associated file, the PDF/A base (OutputIntent) is WeasyPrint's"""
+        import io
+
+        import facturx
+        from pypdf import PdfReader
+        info = PdfReader(io.BytesIO(pdf)).metadata or {}
+        company = self.company.party.name
+        # The title WeasyPrint took from the template, in the customer's
+        # language: factur-x would write an English one from the XML
+        title = info.get('/Title') or self.rec_name
+        metadata = {
+            'author': info.get('/Author') or company,
+            'keywords': 'Factur-X',
+            'title': title,
+            'subject': title,
+            }
+        return facturx.generate_from_binary(
+            pdf, self.einvoice_render(), flavor='factur-x',
+            level='en16931', check_xsd=False, pdf_metadata=metadata,
+            afrelationship='data')
+
+    @classmethod
+    @ModelView.button
+    def einvoice_check(cls, invoices):
+        "Check the electronic invoice of draft invoices and keep the result"
+        for invoice in invoices:
+            if invoice.einvoice_required:
+                invoice.set_einvoice_result(invoice.einvoice_messages())
+        cls.save(invoices)
+
+    def set_einvoice_result(self, lines):
+        self.einvoice_status = 'invalid' if lines else 'valid'
+        self.einvoice_findings = '\n'.join(lines) or None
+        self.einvoice_checked_at = dt.datetime.now()
+
+    def einvoice_messages(self):
+        "The failing rules of the invoice's CII, each with its fix"
+        lines = []
+        # A rule fails once per element: say it once
+        for rule, text in dict.fromkeys(self.einvoice_validate()):
+            line = '- %s: %s' % (rule, text)
+            fix = hint(rule)
+            if fix:
+                line += ' — %s' % fix
+            lines.append(line)
+        return lines
+
+    def refusal_rules(self):
+        # A refusal before the e-invoice check names its rules too
+        text = super().refusal_rules()
+        if self.einvoice_required:
+            lines = self.einvoice_messages()
+            if lines:
+                text += '\n' + gettext(
+                    'sale_chain.msg_einvoice_refusal_rules',
+                    findings='\n'.join(lines))
+        return text
+
     @property
     def einvoice_required(self):
         "Tell if the invoice is also an EN 16931 electronic invoice"
@@ -239,7 +479,7 @@ class Invoice(metaclass=PoolMeta):
         with Transaction().set_context(_sale_chain_einvoice_draft=True):
             return Edocument(self).render(TEMPLATE)
 
-    def einvoice_findings(self, extra=()):
+    def einvoice_validate(self, extra=()):
         "Return the blocking findings of the invoice's CII"
         return Validator.get(extra).validate(self.einvoice_render())
 
@@ -253,17 +493,11 @@ class Invoice(metaclass=PoolMeta):
         for invoice in invoices:
             if not invoice.einvoice_required:
                 continue
-            findings = invoice.einvoice_findings()
-            if not findings:
+            lines = invoice.einvoice_messages()
+            # Saved with the posted invoice (Invoice._post saves them)
+            invoice.set_einvoice_result(lines)
+            if not lines:
                 continue
-            lines = []
-            # A rule fails once per element: say it once
-            for rule, text in dict.fromkeys(findings):
-                line = '- %s: %s' % (rule, text)
-                fix = hint(rule)
-                if fix:
-                    line += ' — %s' % fix
-                lines.append(line)
             with Transaction().set_context(company=invoice.company.id):
                 today = Date.today()
             date = invoice.invoice_date or today
@@ -697,3 +931,79 @@ class Edocument(metaclass=PoolMeta):
             if gross is not None and gross < net:
                 gross = None
         return {'quantity': quantity, 'net': net, 'gross': gross}
+
+
+class InvoiceReport(metaclass=PoolMeta):
+    __name__ = 'account.invoice'
+
+    @classmethod
+    def _execute(cls, records, header, data, action):
+        pool = Pool()
+        Invoice = pool.get('account.invoice')
+        invoice, = Invoice.browse(records)
+        # convert, which makes the PDF, does not know the invoice; a cached
+        # report (the frozen original) already carries its CII
+        embed = invoice.id if invoice.einvoice_embeddable else None
+        with Transaction().set_context(_sale_chain_einvoice_embed=embed):
+            return super()._execute(records, header, data, action)
+
+    @classmethod
+    def convert(cls, report, data, timeout=5 * 60, retry=5):
+        pool = Pool()
+        Invoice = pool.get('account.invoice')
+        format_, content = super().convert(
+            report, data, timeout=timeout, retry=retry)
+        invoice_id = Transaction().context.get('_sale_chain_einvoice_embed')
+        # Only the PDF/A of WeasyPrint is a base fit for Factur-X
+        if (invoice_id is not None and format_ == 'pdf'
+                and report.template_extension in {'html', 'xhtml'}
+                and cls.pdf_variant):
+            content = Invoice(invoice_id).einvoice_pdf(content)
+        return format_, content
+
+
+class EinvoiceCheckResult(ModelView):
+    "E-Invoice Data Check"
+    __name__ = 'sale_chain.einvoice.check.result'
+    __string__ = "E-Invoice Data Check"
+
+    result = fields.Text("Result", readonly=True)
+
+
+class EinvoiceCheck(Wizard):
+    """Tell a company, or a customer of the user's company, what its
+    electronic invoices lack before the first one is refused"""
+    __name__ = 'sale_chain.einvoice.check'
+
+    start = StateView(
+        'sale_chain.einvoice.check.result',
+        'sale_chain.einvoice_check_result_view_form', [
+            Button("Close", 'end', 'tryton-close', default=True),
+            ])
+
+    def default_start(self, fields):
+        pool = Pool()
+        Company = pool.get('company.company')
+        texts = []
+        if self.model.__name__ == 'company.company':
+            companies = [(r, r) for r in self.records]
+        else:
+            company_id = Transaction().context.get('company')
+            company = Company(company_id) if company_id else None
+            companies = [(company, r) for r in self.records]
+        for company, record in companies:
+            if not is_french_company(company):
+                texts.append(gettext(
+                        'sale_chain.msg_einvoice_check_not_french',
+                        record=record.rec_name))
+                continue
+            missing = record.einvoice_missing()
+            if missing:
+                texts.append(gettext(
+                        'sale_chain.msg_einvoice_check_missing',
+                        record=record.rec_name, missing='\n'.join(missing)))
+            else:
+                texts.append(gettext(
+                        'sale_chain.msg_einvoice_check_ready',
+                        record=record.rec_name))
+        return {'result': '\n\n'.join(texts)}

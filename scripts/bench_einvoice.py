@@ -121,7 +121,7 @@ def main():
         durations, render = [], []
         for _ in range(REPEAT):
             start = time.perf_counter()
-            findings = Invoice(ids[0]).einvoice_findings()
+            findings = Invoice(ids[0]).einvoice_validate()
             durations.append(time.perf_counter() - start)
             start = time.perf_counter()
             Invoice(ids[0]).einvoice_render()

@@ -65,3 +65,50 @@ def value(xml, path):
     root = etree.fromstring(xml)
     return [e if isinstance(e, str) else (e.text or '').strip()
         for e in root.xpath(path, namespaces=namespaces)]
+
+
+def printed(invoice):
+    "The PDF of invoice as printing gives it"
+    from proteus import Report
+    _, content, _, _ = Report('account.invoice').execute([invoice], {})
+    return bytes(content)
+
+
+def printed_xml(invoice):
+    "The CII the printed PDF of invoice carries, or None"
+    import facturx
+    _, xml = facturx.get_xml_from_pdf(printed(invoice), check_xsd=False)
+    return xml
+
+
+def pdfa(pdf):
+    """Print what makes pdf a Factur-X PDF/A-3: the XMP PDF/A part and
+    conformance, the Factur-X profile, the output intent and the embedded
+    files with their relationship"""
+    import io
+
+    from lxml import etree
+    from pypdf import PdfReader
+    root = PdfReader(io.BytesIO(pdf)).trailer['/Root']
+    xmp = etree.fromstring(root['/Metadata'].get_object().get_data())
+    namespaces = {
+        'pdfaid': 'http://www.aiim.org/pdfa/ns/id/',
+        'fx': 'urn:factur-x:pdfa:CrossIndustryDocument:invoice:1p0#',
+        }
+
+    def text(path):
+        return ''.join(xmp.xpath(path + '/text()', namespaces=namespaces))
+    print('PDF/A-%s%s' % (
+            text('//pdfaid:part'), text('//pdfaid:conformance')))
+    print('Factur-X %s %s' % (
+            text('//fx:ConformanceLevel'), text('//fx:DocumentFileName')))
+    for intent in root.get('/OutputIntents', []):
+        intent = intent.get_object()
+        print('OutputIntent %s %s' % (
+                intent['/S'], '/DestOutputProfile' in intent))
+    names = root['/Names']['/EmbeddedFiles']['/Names']
+    associated = [f.get_object()['/F'] for f in root.get('/AF', [])]
+    for name, spec in zip(names[::2], names[1::2]):
+        spec = spec.get_object()
+        print('%s %s %s' % (
+                name, spec['/AFRelationship'], spec['/F'] in associated))
