@@ -318,11 +318,13 @@ class Invoice(metaclass=PoolMeta):
         fields.Char("E-Invoice Profile"), 'get_einvoice')
     # The result of the last check: at posting, or by the check button of a
     # draft; written by the system only (workflow.py refuses it from outside)
-    einvoice_status = fields.Selection([
+    einvoice_validity = fields.Selection([
             (None, ""),
             ('valid', "Valid"),
             ('invalid', "Invalid"),
-            ], "E-Invoice Check", readonly=True)
+            ], "E-Invoice Validity", readonly=True,
+        help="The result of the last check of the electronic invoice "
+        "against EN 16931 and the French rules.")
     einvoice_checked_at = fields.DateTime(
         "E-Invoice Checked At", readonly=True)
     einvoice_findings = fields.Text(
@@ -404,7 +406,7 @@ class Invoice(metaclass=PoolMeta):
         found valid at posting"""
         return (self.einvoice_required
             and self.state in {'posted', 'paid'}
-            and self.einvoice_status == 'valid')
+            and self.einvoice_validity == 'valid')
 
     def einvoice_pdf(self, pdf):
         """Return the PDF/A-3 pdf with the CII embedded as factur-x.xml
@@ -440,7 +442,7 @@ class Invoice(metaclass=PoolMeta):
         cls.save(invoices)
 
     def set_einvoice_result(self, lines):
-        self.einvoice_status = 'invalid' if lines else 'valid'
+        self.einvoice_validity = 'invalid' if lines else 'valid'
         self.einvoice_findings = '\n'.join(lines) or None
         self.einvoice_checked_at = dt.datetime.now()
 
