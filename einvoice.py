@@ -349,6 +349,16 @@ class Invoice(metaclass=PoolMeta):
                 })
 
     @classmethod
+    def copy(cls, invoices, default=None):
+        default = default.copy() if default is not None else {}
+        # A copy is a new draft: not checked yet
+        for name in [
+                'einvoice_validity', 'einvoice_checked_at',
+                'einvoice_findings']:
+            default.setdefault(name, None)
+        return super().copy(invoices, default=default)
+
+    @classmethod
     def view_attributes(cls):
         return super().view_attributes() + [
             ('//page[@id="einvoice"]', 'states', {

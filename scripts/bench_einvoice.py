@@ -8,8 +8,9 @@
 Builds a French company and COUNT draft invoices of LINES lines, then
 prints: the first compilation of the stylesheets, the median time to
 render and validate one invoice once they are compiled (warm), the time to
-post COUNT invoices with the check and without it (each run rolled back)
-and their ratio, and the peak memory of the process.
+embed its CII into a PDF/A-3 (Factur-X), the time to post COUNT invoices
+with the check (and so the Factur-X PDF that posting freezes) and without
+it, and their ratio, and the peak memory of the process.
 """
 import os
 import resource
@@ -127,6 +128,15 @@ def main():
             Invoice(ids[0]).einvoice_render()
             render.append(time.perf_counter() - start)
         assert not findings, findings
+        from trytond.modules.sale_chain.document import html_to_pdf
+        pdf = html_to_pdf(
+            '<html lang="fr"><title>Facture</title><p>Facture</p></html>',
+            'pdf/a-3b')
+        embed = []
+        for _ in range(REPEAT):
+            start = time.perf_counter()
+            Invoice(ids[0]).einvoice_pdf(pdf)
+            embed.append(time.perf_counter() - start)
     Proxy = Model.get('account.invoice')
 
     def post(invoice_ids):
@@ -144,6 +154,8 @@ def main():
             LINES, statistics.median(render) * 1000, REPEAT))
     print("render + validate one invoice, warm: %.1f ms (median of %d)" % (
             statistics.median(durations) * 1000, REPEAT))
+    print("render + embed the CII into a PDF/A-3, warm: %.1f ms" % (
+            statistics.median(embed) * 1000))
     print("post %d invoices without the check: %.2f s" % (COUNT, without))
     print("post %d invoices with the check: %.2f s" % (COUNT, with_check))
     print("ratio: %.2f" % (with_check / without))
