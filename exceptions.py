@@ -92,3 +92,7 @@ class PriceError(ValidationError):
 
 class PreparationDateError(AccessError):
     "The preparation date of a delivery note already done"
+
+
+class RegistryError(UserError):
+    "A look-up of the public registries which cannot be made"

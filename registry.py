@@ -17,7 +17,7 @@ import unicodedata
 
 import requests
 
-from trytond.config import config
+from trytond import config
 
 SECTION = 'sale_chain'
 BODACC_DATASET = '/catalog/datasets/annonces-commerciales/records'
