@@ -31,7 +31,9 @@ major_version = int(major_version)
 minor_version = int(minor_version)
 series = '%s.%s' % (major_version, minor_version)
 
-requires = ['python-stdnum', 'pypdf >= 3.4', 'weasyprint >= 61']
+requires = [
+    'python-dateutil', 'python-stdnum', 'pypdf >= 3.4', 'requests',
+    'weasyprint >= 61']
 for dep in info.get('depends', []):
     if not re.match(r'(ir|res)(\W|$)', dep):
         requires.append('%s_%s >= %s, < %s.%s' % (
@@ -76,7 +78,8 @@ setup(
                 'tryton.cfg', 'view/*.xml', 'locale/*.po', 'report/*.fodt',
                 'report/*.html', 'report/*.css',
                 'icons/*.svg']),
-        'trytond.modules.%s.tests' % MODULE: ['*.rst', '*.json'],
+        'trytond.modules.%s.tests' % MODULE: [
+            '*.rst', '*.json', 'registries/*.md', 'registries/*/*.json'],
         },
     install_requires=requires,
     extras_require={
