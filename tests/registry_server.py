@@ -78,6 +78,20 @@ def load(shared=None):
     return companies, notices
 
 
+def _active(siren):
+    "An active company in the shape of the API, for the demo's SIRENs"
+    return {'results': [{
+                'siren': siren, 'nom_complet': 'ENTREPRISE %s' % siren,
+                'etat_administratif': 'A', 'date_fermeture': None,
+                'nature_juridique': '5499',
+                'siege': {'siret': siren + '00012',
+                    'etat_administratif': 'A'},
+                'immatriculation': {'date_radiation': None},
+                'complements': {'est_entrepreneur_individuel': False},
+                }],
+        'total_results': 1, 'page': 1, 'per_page': 10, 'total_pages': 1}
+
+
 def _match(record, sirens, families, since):
     registre = {r.replace(' ', '') for r in record.get('registre') or []}
     return ((not sirens or registre & sirens)
@@ -156,6 +170,9 @@ class Handler(BaseHTTPRequestHandler):
     def _search(self, query):
         siren = (query.get('q') or '').replace(' ', '')
         answer = self.server.companies.get(siren)
+        if answer is None and self.server.unknown_active and re.fullmatch(
+                r'\d{9}', siren):
+            answer = _active(siren)
         if answer is None:
             answer = {'results': [], 'total_results': 0, 'page': 1,
                 'per_page': 10, 'total_pages': 0}
@@ -184,8 +201,10 @@ class Handler(BaseHTTPRequestHandler):
 class RegistryServer(ThreadingHTTPServer):
     daemon_threads = True
 
-    def __init__(self, port=0, shared=None, notices=None, verbose=False):
+    def __init__(self, port=0, shared=None, notices=None, verbose=False,
+            unknown_active=False):
         super().__init__(('127.0.0.1', port), Handler)
+        self.unknown_active = unknown_active
         self.companies, self.notices = load(shared or shared_dir())
         self.notices.extend(notices or [])
         self.fault = {'mode': 'ok', 'count': -1}
@@ -244,8 +263,11 @@ def main():
     parser.add_argument('--port', type=int, default=8092)
     parser.add_argument('--shared', help="the recorded answers' folder")
     parser.add_argument('--verbose', action='store_true')
+    parser.add_argument('--unknown-active', action='store_true',
+        help="answer an unknown SIREN as an active company (demo)")
     args = parser.parse_args()
-    server = RegistryServer(args.port, args.shared, verbose=args.verbose)
+    server = RegistryServer(args.port, args.shared, verbose=args.verbose,
+        unknown_active=args.unknown_active)
     shared = args.shared or shared_dir()
     print('fake registries on %s (%d companies, %d notices; recorded '
         'answers: %s)' % (server.url, len(server.companies),
