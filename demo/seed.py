@@ -999,6 +999,7 @@ def main():
     log(f"{len(OBSERVATIONS)} follow-up observations")
 
     create_control_data(parties, terms, deposit_term, today)
+    check_registries(parties)
     log("solvency assessments and customer conditions")
     create_users(company, lang)
     log("users adv, direction, compta")
@@ -1096,6 +1097,23 @@ SOLVENCY = {
     'lambert': ('prepayment', 'internal',
         "Nouveau client, paiement d'avance jusqu'à la troisième commande."),
     }
+
+
+def check_registries(parties):
+    """Look the customers up in the fake registries of the demo
+    ($DEMO_REGISTRY_URL, started by scripts/demo.sh), with no internet"""
+    url = os.environ.get('DEMO_REGISTRY_URL')
+    if not url:
+        return
+    log("registry look-up of the customers (%s)" % url)
+    SaleConfig = Model.get('sale.configuration')
+    Party = Model.get('party.party')
+    sale_config = SaleConfig(1)
+    sale_config.registry_enabled = True
+    sale_config.registry_search_url = url + '/search'
+    sale_config.registry_bodacc_url = url + '/api/explore/v2.1'
+    sale_config.save()
+    Party.click(list(parties.values()), 'check_registries')
 
 
 def create_control_data(parties, terms, deposit_term, today):

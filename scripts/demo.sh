@@ -6,7 +6,8 @@
 #
 # Settings (environment, with the Makefile's defaults):
 #   VENV, PYTHON, SAO_DIR, SAO_VERSION, DEMO_DIR, DEMO_DB, DEMO_HOST,
-#   DEMO_PORT, DEMO_PASSWORD, DEMO_EMAIL
+#   DEMO_PORT, DEMO_PASSWORD, DEMO_EMAIL, DEMO_REGISTRY_PORT (the fake
+#   public registries on 127.0.0.1, default DEMO_PORT + 92)
 set -euo pipefail
 
 ROOT=${ROOT:-$(cd "$(dirname "$0")/.." && pwd)}
@@ -20,6 +21,8 @@ DEMO_HOST=${DEMO_HOST:-127.0.0.1}
 DEMO_PORT=${DEMO_PORT:-8000}
 DEMO_PASSWORD=${DEMO_PASSWORD:-admin-demo}
 DEMO_EMAIL=${DEMO_EMAIL:-admin@example.com}
+DEMO_REGISTRY_PORT=${DEMO_REGISTRY_PORT:-$((DEMO_PORT + 92))}
+REGISTRY_URL=http://127.0.0.1:$DEMO_REGISTRY_PORT
 
 # Relative paths are taken from the current directory
 absolute() { case "$1" in /*) echo "$1" ;; *) echo "$PWD/$1" ;; esac; }
@@ -87,6 +90,33 @@ sao() {
     node -p "require('$SAO_DIR/package.json').version" > "$SAO_DIR/.installed"
 }
 
+# The fake public registries (tests/registry_server.py) on the loopback:
+# the demo's customers are looked up with no internet
+REGISTRY_PID=
+start_registry() {
+    "$VENV/bin/python" "$ROOT/tests/registry_server.py" --unknown-active \
+        --port "$DEMO_REGISTRY_PORT" >"$DEMO_DIR/registry.log" 2>&1 &
+    REGISTRY_PID=$!
+    local i
+    for i in $(seq 50); do
+        if "$VENV/bin/python" -c "import urllib.request as u; \
+u.urlopen('$REGISTRY_URL/_stats', timeout=1)" 2>/dev/null; then
+            say "fake registries on $REGISTRY_URL"
+            return
+        fi
+        kill -0 "$REGISTRY_PID" 2>/dev/null || break
+        sleep 0.2
+    done
+    die "the fake registries did not start, see $DEMO_DIR/registry.log"
+}
+stop_registry() {
+    if [ -n "$REGISTRY_PID" ]; then
+        kill "$REGISTRY_PID" 2>/dev/null || true
+        wait "$REGISTRY_PID" 2>/dev/null || true
+        REGISTRY_PID=
+    fi
+}
+
 write_config() {
     mkdir -p "$DEMO_DIR"
     cat > "$CONF" <<EOF
@@ -127,7 +157,12 @@ db() {
         -d "$DEMO_DB" -u sale_chain account_fr sale_complaint -l fr --all \
         --activate-dependencies --email "$DEMO_EMAIL"
     say "loading the French demo data"
-    "$VENV/bin/python" "$ROOT/demo/seed.py" -c "$CONF" -d "$DEMO_DB"
+    start_registry
+    trap stop_registry EXIT
+    DEMO_REGISTRY_URL=$REGISTRY_URL "$VENV/bin/python" "$ROOT/demo/seed.py" \
+        -c "$CONF" -d "$DEMO_DB"
+    stop_registry
+    trap - EXIT
     date -Iseconds > "$SEEDED"
     say "demo database ready in $((SECONDS - start)) s"
 }
@@ -139,21 +174,25 @@ serve() {
     cat <<EOF
 
   Tryton sale_chain demo — http://$DEMO_HOST:$DEMO_PORT/
+    registries: $REGISTRY_URL (fake, local)
     database : $DEMO_DB
     login    : admin
     password : $DEMO_PASSWORD
   (Ctrl-C stops the server; 'make demo-reset' rebuilds the database)
 
 EOF
+    start_registry
+    trap stop_registry EXIT
+    trap 'exit 130' INT TERM
     # TRYTOND_DATABASE_NAMES preloads the pool: trytond 8.0.12 otherwise
     # refuses every login on a freshly started server
-    TRYTOND_DATABASE_NAMES=$DEMO_DB exec "$VENV/bin/trytond" -c "$CONF"
+    TRYTOND_DATABASE_NAMES=$DEMO_DB "$VENV/bin/trytond" -c "$CONF"
 }
 
 clean() {
     say "deleting the demo database in $DEMO_DIR"
     # Only the files the build makes, in case DEMO_DIR points to a shared place
-    rm -f "$SEEDED" "$DB_FILE" "$CONF" "$PASSFILE"
+    rm -f "$SEEDED" "$DB_FILE" "$CONF" "$PASSFILE" "$DEMO_DIR/registry.log"
     rmdir "$DEMO_DIR" 2>/dev/null || true
 }
 
