@@ -161,7 +161,24 @@ def hint(rule):
             return gettext('sale_chain.msg_einvoice_hint_%s' % name)
 
 
-class Company(metaclass=PoolMeta):
+class DataCheckMixin:
+    "The button which checks the data of the electronic invoices"
+    __slots__ = ()
+
+    @classmethod
+    def __setup__(cls):
+        super().__setup__()
+        cls._buttons.update({
+                'einvoice_check_data': {},
+                })
+
+    @classmethod
+    @ModelView.button_action('sale_chain.wizard_einvoice_check')
+    def einvoice_check_data(cls, records):
+        pass
+
+
+class Company(DataCheckMixin, metaclass=PoolMeta):
     __name__ = 'company.company'
 
     einvoice_obligation_date = fields.Date(
@@ -184,18 +201,6 @@ class Company(metaclass=PoolMeta):
     @classmethod
     def default_einvoice_warning_only(cls):
         return False
-
-    @classmethod
-    def __setup__(cls):
-        super().__setup__()
-        cls._buttons.update({
-                'einvoice_check_data': {},
-                })
-
-    @classmethod
-    @ModelView.button_action('sale_chain.wizard_einvoice_check')
-    def einvoice_check_data(cls, companies):
-        pass
 
     def einvoice_missing(self):
         """What the electronic invoices of the company lack, as messages
@@ -242,7 +247,7 @@ class Company(metaclass=PoolMeta):
             and date < self.einvoice_obligation_date)
 
 
-class Party(metaclass=PoolMeta):
+class Party(DataCheckMixin, metaclass=PoolMeta):
     __name__ = 'party.party'
 
     einvoice_address = fields.Char(
@@ -263,18 +268,6 @@ class Party(metaclass=PoolMeta):
     @classmethod
     def default_einvoice_address_scheme(cls):
         return '0225'
-
-    @classmethod
-    def __setup__(cls):
-        super().__setup__()
-        cls._buttons.update({
-                'einvoice_check_data': {},
-                })
-
-    @classmethod
-    @ModelView.button_action('sale_chain.wizard_einvoice_check')
-    def einvoice_check_data(cls, parties):
-        pass
 
     def einvoice_missing(self):
         """What the electronic invoices to the party as a customer lack, as
