@@ -73,7 +73,7 @@ setup(
         ],
     package_data={
         'trytond.modules.%s' % MODULE: (info.get('xml', []) + [
-                'tryton.cfg', 'view/*.xml', 'locale/*.po', 'report/*.fodt',
+                'tryton.cfg', 'view/*.xml', 'locale/*.po',
                 'report/*.html', 'report/*.css',
                 'icons/*.svg']),
         'trytond.modules.%s.tests' % MODULE: ['*.rst', '*.json'],
