@@ -26,6 +26,7 @@ from trytond.tools import grouped_slice
 from trytond.transaction import Transaction, without_check_access
 from trytond.wizard import Button, StateReport, StateView, Wizard
 
+from .document import DocumentMixin
 from .exceptions import PreparationDateError
 from .reminder import company_template, remind, send_email
 
@@ -944,8 +945,8 @@ class FollowUp(ModelSQL, ModelView):
         cls._after_write(all_ids, field_names, on_write, trigger_eligibles)
 
 
-class FollowUpReport(CompanyReport):
-    "Order follow-up (tableau de suivi des commandes)"
+class FollowUpReport(DocumentMixin, CompanyReport):
+    "Order follow-up (tableau de suivi des commandes), A4 landscape PDF"
     __name__ = 'sale_chain.follow_up'
 
     @classmethod
@@ -976,9 +977,12 @@ class FollowUpReport(CompanyReport):
     def get_context(cls, records, header, data):
         pool = Pool()
         Date = pool.get('ir.date')
+        Lang = pool.get('ir.lang')
         context = super().get_context(records, header, data)
         context['today'] = Date.today()
         context['late_count'] = cls.late_count
+        # An office document: in the language of the user who prints it
+        context['user_lang'] = Lang.get
         return context
 
     @staticmethod

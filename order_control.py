@@ -109,13 +109,19 @@ class Configuration(metaclass=PoolMeta):
             'account.invoice.payment_term', "Cash Payment Term",
             help="The payment term the order control puts on an order "
             "when a customer must pay cash."))
+    acknowledgment_email_template = fields.MultiValue(fields.Many2One(
+            'ir.email.template', "Acknowledgment E-mail",
+            domain=[('model.name', '=', 'sale.sale')],
+            help="The e-mail of the order acknowledgment, also sent when "
+            "the customer is informed of a stock shortage."))
 
     @classmethod
     def multivalue_model(cls, field):
         pool = Pool()
         if field in {
                 'control_price_tolerance', 'control_overdue_tolerance',
-                'control_cash_payment_term'}:
+                'control_cash_payment_term',
+                'acknowledgment_email_template'}:
             return pool.get('sale.configuration.order_control')
         return super().multivalue_model(field)
 
@@ -123,6 +129,12 @@ class Configuration(metaclass=PoolMeta):
     def default_control_price_tolerance(cls, **pattern):
         return cls.multivalue_model(
             'control_price_tolerance').default_control_price_tolerance()
+
+    @classmethod
+    def default_acknowledgment_email_template(cls, **pattern):
+        return cls.multivalue_model(
+            'acknowledgment_email_template'
+            ).default_acknowledgment_email_template()
 
 
 class ConfigurationOrderControl(ModelSQL, CompanyValueMixin):
@@ -135,10 +147,24 @@ class ConfigurationOrderControl(ModelSQL, CompanyValueMixin):
         "Overdue Tolerance", digits=(16, 2))
     control_cash_payment_term = fields.Many2One(
         'account.invoice.payment_term', "Cash Payment Term")
+    acknowledgment_email_template = fields.Many2One(
+        'ir.email.template', "Acknowledgment E-mail",
+        domain=[('model.name', '=', 'sale.sale')])
 
     @classmethod
     def default_control_price_tolerance(cls):
         return Decimal('0.02')
+
+    @classmethod
+    def default_acknowledgment_email_template(cls):
+        pool = Pool()
+        ModelData = pool.get('ir.model.data')
+        try:
+            return ModelData.get_id(
+                'sale_chain', 'email_template_acknowledgment')
+        except KeyError:
+            # Not yet loaded while the module is installed
+            return None
 
 
 class OverrideReason(CodedReasonMixin, ModelSQL, ModelView):
@@ -449,22 +475,15 @@ class Control(ModelSQL, ModelView):
         """Check the forecast quantity of goods in the warehouse at the
         planned date, net of the other quotations and orders"""
         pool = Pool()
-        Product = pool.get('product.product')
         Uom = pool.get('product.uom')
         Date = pool.get('ir.date')
         Lang = pool.get('ir.lang')
-        SaleLine = pool.get('sale.line')
         results = {}
         # Quantities asked per sale, product and date
         requests = {}
         for sale in sales:
             asked = defaultdict(float)
-            for line in sale.lines:
-                if (line.type != 'line' or not line.product
-                        or line.product.type != 'goods'
-                        or line.product.consumable
-                        or not line.quantity or line.quantity < 0):
-                    continue
+            for line in cls.stock_lines(sale):
                 asked[line.product] += Uom.compute_qty(
                     line.unit, line.quantity, line.product.default_uom,
                     round=False)
@@ -482,34 +501,13 @@ class Control(ModelSQL, ModelView):
             date = max(
                 [s.shipping_date or today for s in w_sales] + [today])
             products = {p for s in w_sales for p in requests[s]}
-            product_ids = [p.id for p in products]
-            # Forecast includes the moves of confirmed orders
-            with Transaction().set_context(
-                    forecast=True, stock_date_end=date, stock_assign=True):
-                quantities = Product.products_by_location(
-                    [warehouse.id], with_childs=True,
-                    grouping_filter=(product_ids,))
-            # Other quotations reserve nothing yet but will
-            quoted = defaultdict(float)
-            for sub_ids in grouped_slice(product_ids, 1000):
-                lines = SaleLine.search([
-                        ('sale.state', '=', 'quotation'),
-                        ('sale.warehouse', '=', warehouse.id),
-                        ('sale.id', 'not in', [s.id for s in w_sales]),
-                        ('product', 'in', list(sub_ids)),
-                        ('type', '=', 'line'),
-                        ('quantity', '>', 0),
-                        ])
-                for line in lines:
-                    quoted[line.product] += Uom.compute_qty(
-                        line.unit, line.quantity, line.product.default_uom,
-                        round=False)
+            quantities, quoted = cls.stock_forecast(
+                warehouse, products, date, w_sales)
             lang = Lang.get()
             for sale in w_sales:
                 shortages, figures = [], []
                 for product, asked in requests[sale].items():
-                    available = quantities.get(
-                        (warehouse.id, product.id), 0) - quoted[product]
+                    available = quantities[product] - quoted[product]
                     digits = product.default_uom.digits
 
                     def number(value):
@@ -534,6 +532,50 @@ class Control(ModelSQL, ModelView):
                         'ok', gettext('sale_chain.msg_control_stock_ok'),
                         figures)
         return results
+
+    @classmethod
+    def stock_lines(cls, sale):
+        "Return the lines of the sale whose goods the stock check reads"
+        return [
+            l for l in sale.lines
+            if l.type == 'line' and l.product
+            and l.product.type == 'goods' and not l.product.consumable
+            and l.quantity and l.quantity > 0]
+
+    @classmethod
+    def stock_forecast(cls, warehouse, products, date, sales):
+        """Return the forecast quantities of products in the warehouse at
+        the date and the quantities of the quotations other than sales,
+        as two dictionaries by product in its default unit"""
+        pool = Pool()
+        Product = pool.get('product.product')
+        Uom = pool.get('product.uom')
+        SaleLine = pool.get('sale.line')
+        product_ids = [p.id for p in products]
+        # Forecast includes the moves of confirmed orders
+        with Transaction().set_context(
+                forecast=True, stock_date_end=date, stock_assign=True):
+            by_location = Product.products_by_location(
+                [warehouse.id], with_childs=True,
+                grouping_filter=(product_ids,))
+        quantities = {
+            p: by_location.get((warehouse.id, p.id), 0) for p in products}
+        # Other quotations reserve nothing yet but will
+        quoted = defaultdict(float)
+        for sub_ids in grouped_slice(product_ids, 1000):
+            lines = SaleLine.search([
+                    ('sale.state', '=', 'quotation'),
+                    ('sale.warehouse', '=', warehouse.id),
+                    ('sale.id', 'not in', [s.id for s in sales]),
+                    ('product', 'in', list(sub_ids)),
+                    ('type', '=', 'line'),
+                    ('quantity', '>', 0),
+                    ])
+            for line in lines:
+                quoted[line.product] += Uom.compute_qty(
+                    line.unit, line.quantity, line.product.default_uom,
+                    round=False)
+        return quantities, quoted
 
     @classmethod
     def _control_date(cls, sale):
@@ -1137,29 +1179,6 @@ class Sale(metaclass=PoolMeta):
                 ControlLine.record_action([line], note)
 
     @classmethod
-    def inform_shortage(cls, sales):
-        """Record that the customers were informed of the shortage the
-        current control found, for the acknowledgment to print it"""
-        pool = Pool()
-        ControlLine = pool.get('sale.control.line')
-        now = dt.datetime.now().replace(microsecond=0)
-        user = Transaction().user or None
-        cls.check_quotations(sales)
-        for sale in sales:
-            line = sale.current_check('stock')
-            if not line or line.result != 'warning':
-                raise ControlError(gettext(
-                        'sale_chain.msg_inform_no_shortage',
-                        sale=sale.rec_name))
-            cls.write([sale], {
-                    'stock_shortage': line.message,
-                    'shortage_informed_at': now,
-                    'shortage_informed_by': user,
-                    })
-            ControlLine.record_action(
-                [line], gettext('sale_chain.msg_inform_done'))
-
-    @classmethod
     def require_cash_payment(cls, sales):
         """Put the cash payment term of the configuration on the sales,
         the way out of a solvency that requires prepayment"""
@@ -1203,6 +1222,8 @@ class Sale(metaclass=PoolMeta):
     @ModelView.button
     @Workflow.transition('draft')
     def draft(cls, sales):
+        pool = Pool()
+        SaleLine = pool.get('sale.line')
         super().draft(sales)
         # A sale back to draft must be controlled again, and a shortage
         # informed of must be found again by the new control
@@ -1212,6 +1233,13 @@ class Sale(metaclass=PoolMeta):
                     'stock_shortage': None,
                     'shortage_informed_at': None,
                     'shortage_informed_by': None,
+                    'shortage_informed_to': None,
+                    })
+            lines = [l for s in sales for l in s.lines
+                if l.shortage_date or l.shortage_note]
+            SaleLine.write(lines, {
+                    'shortage_date': None,
+                    'shortage_note': None,
                     })
 
     @classmethod
@@ -1404,7 +1432,7 @@ class RunControl(Wizard):
                 states={
                     'invisible': ~Eval('can_remind', False),
                     }),
-            Button("Note the Customer Was Informed", 'inform', 'tryton-info',
+            Button("Inform the Customer", 'inform', 'tryton-email',
                 states={
                     'invisible': ~Eval('can_inform', False),
                     }),
@@ -1433,10 +1461,17 @@ class RunControl(Wizard):
             Button("Cancel", 'result', 'tryton-cancel'),
             Button("Override", 'do_override', 'tryton-ok', default=True),
             ])
+    inform = StateView(
+        'sale.control.run.inform',
+        'sale_chain.control_run_inform_view_form', [
+            Button("Back", 'result', 'tryton-back'),
+            Button("Confirm the Order and Send", 'send_inform',
+                'tryton-email', default=True),
+            ])
+    send_inform = StateTransition()
     do_override = StateTransition()
     confirm = StateTransition()
     remind = StateTransition()
-    inform = StateTransition()
     cash = StateTransition()
     cancel_sale = StateTransition()
 
@@ -1536,11 +1571,57 @@ class RunControl(Wizard):
         Sale.remind_overdue_receivables([self._sale()])
         return 'result'
 
-    def transition_inform(self):
+    def _inform_sale(self):
+        "Return the sale of the wizard whose shortage is to inform of"
+        sale = self._sale()
+        if not self._can_inform(sale):
+            raise ControlError(gettext(
+                    'sale_chain.msg_inform_no_shortage',
+                    sale=sale.rec_name))
+        return sale
+
+    def default_inform(self, fields):
+        pool = Pool()
+        Configuration = pool.get('sale.configuration')
+        Inform = pool.get('sale.control.run.inform')
+        ModelData = pool.get('ir.model.data')
+        ActionReport = pool.get('ir.action.report')
+        sale = self._inform_sale()
+        template = Configuration(1).get_multivalue(
+            'acknowledgment_email_template', company=sale.company.id)
+        values = Inform.render(sale, template)
+        report = ActionReport(ModelData.get_id(
+                'sale_chain', 'report_sale_acknowledgment'))
+        return {
+            'sale': sale.id,
+            'template': template.id if template else None,
+            'to': values.get('to'),
+            'cc': values.get('cc'),
+            'subject': values.get('subject'),
+            'body': values.get('body'),
+            'shortages': values.get('shortages'),
+            'attachment': '%s (PDF)' % report.name,
+            }
+
+    def transition_send_inform(self):
         pool = Pool()
         Sale = pool.get('sale.sale')
-        Sale.inform_shortage([self._sale()])
-        return 'result'
+        Email = pool.get('ir.email')
+        ModelData = pool.get('ir.model.data')
+        sale = self._inform_sale()
+        form = self.inform
+        Sale.inform_shortage(
+            [sale], date=form.expected_date, to=form.to)
+        # The acknowledgment is of a confirmed order: informing the
+        # customer by it confirms the order, its warnings seen
+        self._acknowledge_warnings(sale)
+        Sale.confirm([sale])
+        Email.send(
+            to=form.to, cc=form.cc or '', subject=form.subject,
+            body=form.body or '', record=[Sale.__name__, sale.id],
+            reports=[ModelData.get_id(
+                    'sale_chain', 'report_sale_acknowledgment')])
+        return 'end'
 
     def transition_cash(self):
         pool = Pool()
@@ -1568,15 +1649,13 @@ class RunControl(Wizard):
             getattr(self.override, 'text', None))
         return 'result'
 
-    def transition_confirm(self):
+    @classmethod
+    def _acknowledge_warnings(cls, sale):
+        "Record that the user saw the warnings of the current control"
         pool = Pool()
-        Sale = pool.get('sale.sale')
         Control = pool.get('sale.control')
         Warning = pool.get('res.user.warning')
-        sale = self._sale(('quotation', 'confirmed', 'processing'))
         control = sale.current_control
-        # Confirm acknowledges the warnings of the control the user saw;
-        # without a valid control, confirm runs one
         if control and sale.control_state == 'warning':
             with without_check_access():
                 Control.write(
@@ -1589,6 +1668,14 @@ class RunControl(Wizard):
                     for name in [
                             'credit_limit_amount', 'credit_limit_dunning']:
                         Warning.skip(Warning.format(name, [sale]))
+
+    def transition_confirm(self):
+        pool = Pool()
+        Sale = pool.get('sale.sale')
+        sale = self._sale(('quotation', 'confirmed', 'processing'))
+        # Confirm acknowledges the warnings of the control the user saw;
+        # without a valid control, confirm runs one
+        self._acknowledge_warnings(sale)
         if sale.state == 'quotation':
             Sale.confirm([sale])
         else:

@@ -181,7 +181,12 @@ class Sale(metaclass=PoolMeta):
         for line in self.lines:
             if line.type != 'line' or not line.product:
                 continue
-            date = line.shipping_date or line.planned_shipping_date
+            if line.shortage_note:
+                # Short of stock: from the date the customer was told, or
+                # when the goods are received
+                date = line.shortage_date
+            else:
+                date = line.shipping_date or line.planned_shipping_date
             if date:
                 dates.add(date)
         return sorted(dates)

@@ -78,7 +78,7 @@ setup(
         ],
     package_data={
         'trytond.modules.%s' % MODULE: (info.get('xml', []) + [
-                'tryton.cfg', 'view/*.xml', 'locale/*.po', 'report/*.fodt',
+                'tryton.cfg', 'view/*.xml', 'locale/*.po',
                 'report/*.html', 'report/*.css',
                 'einvoice_template/*/*.xml',
                 'icons/*.svg']),

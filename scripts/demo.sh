@@ -43,7 +43,7 @@ die() { printf 'demo: %s\n' "$*" >&2; exit 1; }
 module_changed() {
     local f
     for f in "$ROOT"/tryton.cfg "$ROOT"/*.py "$ROOT"/*.xml "$ROOT"/view/*.xml \
-            "$ROOT"/locale/*.po "$ROOT"/report/*.fodt; do
+            "$ROOT"/locale/*.po "$ROOT"/report/*.html "$ROOT"/report/*.css; do
         if [ -f "$f" ] && [ "$f" -nt "$SEEDED" ]; then
             echo "${f#"$ROOT"/}"
             return 0

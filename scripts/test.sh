@@ -40,7 +40,8 @@ SKIPPED=""
 # Tryton keys DB_CACHE by module names only: key it by the module sources
 # too, so that a changed module never runs on a stale cached database.
 SOURCES_HASH=$(cd "$ROOT" && cat tryton.cfg *.py *.xml view/*.xml \
-    report/*.fodt locale/*.po 2>/dev/null | sha256sum | cut -c1-16)
+    report/*.html report/*.css locale/*.po 2>/dev/null \
+    | sha256sum | cut -c1-16)
 
 run_pytest() {
     # $1: label, then environment is already exported

@@ -1,8 +1,8 @@
 # This file is part of sale_chain.  The COPYRIGHT file at the top level of
 # this repository contains the full copyright notices and license terms.
 """The customer documents as A4 PDF: devis, acknowledgment, delivery note,
-invoice, credit note and deposit invoice, rendered by WeasyPrint and read
-back with pypdf."""
+invoice, credit note and deposit invoice, and the printed follow-up,
+rendered by WeasyPrint and read back with pypdf."""
 import datetime as dt
 import io
 import os
@@ -17,6 +17,7 @@ except ImportError:
     weasyprint = None
 
 A4 = (595.3, 841.9)
+A4_LANDSCAPE = (841.9, 595.3)
 # Words of the English templates which must never be on a French document
 ENGLISH = [
     ' of ', 'Invoice', 'Quantity', 'Page ', 'Total amount', 'Description:',
@@ -249,6 +250,31 @@ class DocumentsTestCase(unittest.TestCase):
         credit_note.click('post')
         render('credit_note', 'account.invoice', credit_note)
 
+        # A line short of stock: the customer is told when it comes, in
+        # French, by the e-mail of the acknowledgment
+        from unittest.mock import patch
+        martin.contact_mechanisms.new(
+            type='email', value='achats@martin.example')
+        martin.save()
+        sale_short = Sale(party=martin, payment_term=term)
+        line = sale_short.lines.new()
+        line.product = products[0]
+        line.quantity = 12000
+        line = sale_short.lines.new()
+        line.product = products[1]
+        line.quantity = 10
+        sale_short.click('quote')
+        control = sale_short.click('control')
+        control.execute('inform')
+        control.form.expected_date = dt.date.today() + dt.timedelta(days=20)
+        cls.inform_body = control.form.body
+        with patch('trytond.ir.email_.send_message_transactional'):
+            control.execute('send_inform')
+        sale_short.reload()
+        render(
+            'acknowledgment_shortage', 'sale_chain.acknowledgment',
+            sale_short)
+
         # An English customer reads every word in English
         sale_en = sell(smith)
         render('quotation_en', 'sale_chain.quotation', sale_en)
@@ -274,10 +300,23 @@ class DocumentsTestCase(unittest.TestCase):
         line.unit_price = Decimal('12.50')
         draft.save()
         render('invoice_draft', 'account.invoice', draft)
+        # The printed follow-up, in the language of the office
+        config._context['language'] = 'fr'
+        try:
+            print_follow_up = Wizard('sale.follow_up.print')
+            print_follow_up.form.from_date = dt.date.today().replace(day=1)
+            print_follow_up.execute('print_')
+        finally:
+            config._context['language'] = 'en'
+        (_, content, _, _), = print_follow_up.actions
+        documents['follow_up'] = (None, bytes(content))
+        if keep:
+            with open(os.path.join(keep, 'follow_up.pdf'), 'wb') as fp:
+                fp.write(content)
         cls.today = dt.date.today()
         return documents
 
-    def assertDocument(self, name, number, title, french=True):
+    def assertDocument(self, name, number, title, french=True, size=A4):
         "Check the PDF of the document name and return its pages' text"
         from pypdf import PdfReader
 
@@ -286,8 +325,8 @@ class DocumentsTestCase(unittest.TestCase):
         reader = PdfReader(io.BytesIO(content))
         for page in reader.pages:
             width, height = page.mediabox.width, page.mediabox.height
-            self.assertAlmostEqual(float(width), A4[0], delta=1)
-            self.assertAlmostEqual(float(height), A4[1], delta=1)
+            self.assertAlmostEqual(float(width), size[0], delta=1)
+            self.assertAlmostEqual(float(height), size[1], delta=1)
         pages = pdf_pages(content)
         for i, text in enumerate(pages, 1):
             self.assertIn(number, text, '%s page %s' % (name, i))
@@ -419,3 +458,41 @@ class DocumentsTestCase(unittest.TestCase):
         "The deposit invoice is titled as such"
         deposit, _ = self.documents['deposit']
         self.assertDocument('deposit', deposit.number, "FACTURE D'ACOMPTE")
+
+    def test_acknowledgment_shortage(self):
+        "A line short of stock: its date and a sentence, never the figures"
+        sale, _ = self.documents['acknowledgment_shortage']
+        pages = self.assertDocument(
+            'acknowledgment_shortage', sale.number,
+            'ACCUSÉ DE RÉCEPTION DE COMMANDE')
+        text = ' '.join(' '.join(pages).split())
+        date = (self.today + dt.timedelta(days=20)).strftime('%d/%m/%Y')
+        self.assertIn(
+            'Article [VIS-INOX-M6X40] Vis inox tête hexagonale M6x40 : '
+            '12 000 u commandé(s),', text.replace('\u202f', ' '))
+        self.assertIn('le reliquat à partir du %s' % date, text)
+        # The control's internal figures never reach the customer
+        self.assertNotIn('demandé', text)
+        self.assertNotIn('disponible(s) au', text)
+        # The short line prints no planned date; the other one does
+        self.assertEqual(text.count('Livraison prévue :'), 1)
+        body = ' '.join(self.inform_body.split())
+        self.assertIn('Bonjour', body)
+        self.assertIn('le reliquat à partir du %s' % date, body)
+
+    def test_follow_up(self):
+        "The printed follow-up: A4 landscape, the columns of the course"
+        _, content = self.documents['follow_up']
+        pages = self.assertDocument(
+            'follow_up', 'Tableau de suivi des commandes',
+            'TABLEAU DE SUIVI DES COMMANDES', size=A4_LANDSCAPE)
+        text = ' '.join(pages)
+        columns = [
+            'N° commande', 'Date', 'Client', 'Date préparation',
+            'Date livraison prévue', 'Livraison réelle', 'Commentaire',
+            'Statut', 'Retard']
+        positions = [text.index(c) for c in columns]
+        self.assertEqual(positions, sorted(positions))
+        sale, _ = self.documents['acknowledgment']
+        self.assertIn('Quincaillerie Martin', text)
+        self.assertIn(self.today.strftime('%d/%m/%Y'), text)

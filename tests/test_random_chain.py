@@ -28,6 +28,7 @@ import traceback
 import unittest
 from collections import Counter, defaultdict
 from decimal import Decimal
+from unittest.mock import patch
 
 # The findings of today's main, each found by this test: they are recorded,
 # not failed, until the guards of issue 11 land.  Remove a key when its
@@ -82,8 +83,8 @@ BUTTONS = {
         'draft', 'validate_invoice', 'post', 'cancel', 'process'],
     }
 WIZARD_STATES = [
-    'confirm', 'do_override', 'cash', 'inform', 'remind', 'cancel_sale',
-    'result', 'override']
+    'confirm', 'do_override', 'cash', 'inform', 'send_inform', 'remind',
+    'cancel_sale', 'result', 'override']
 # The fields no call may set, Tryton's own
 META_FIELDS = {
     'id', 'create_uid', 'create_date', 'write_uid', 'write_date',
@@ -809,12 +810,22 @@ def machine_class():
                         'active_model': 'sale.sale',
                         })
                 session, _, _ = proxy.create(context)
-                data = {'override': {
+                data = {
+                    'override': {
                         'reason': self.world.override_reason,
                         'text': "Hors séquence",
-                        }}
+                        },
+                    'inform': {
+                        'to': 'client@example.com',
+                        'subject': "Accusé de réception",
+                        'body': "<p>Hors séquence</p>",
+                        },
+                    }
                 try:
-                    proxy.execute(session, data, state, context)
+                    # Informing the customer e-mails it
+                    with patch(
+                            'trytond.ir.email_.send_message_transactional'):
+                        proxy.execute(session, data, state, context)
                 finally:
                     proxy.delete(session, context)
             self.call('wizard_out_of_order sale=%s %s' % (sale, state),
