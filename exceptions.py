@@ -100,3 +100,11 @@ class EinvoiceInvalid(ValidationError):
 
 class EinvoiceWarning(UserWarning):
     "The electronic invoice breaks the rules, before the obligation date"
+
+
+class PlatformError(UserError):
+    "The e-invoicing platform cannot be reached or refuses the account"
+
+
+class EinvoiceSendError(UserError):
+    "An electronic invoice which cannot be sent, or a status kept as is"

@@ -1,0 +1,65 @@
+# This file is part of sale_chain.  The COPYRIGHT file at the top level of
+# this repository contains the full copyright notices and license terms.
+"Helpers of the platform scenarios: the local platform and short waits"
+import logging
+import sys
+
+from trytond.config import config
+
+from .platform_server import CDAR_XSLT, PlatformServer
+
+
+def quick_retries():
+    "Back-off and timeouts of a few hundredths of a second"
+    if not config.has_section('sale_chain'):
+        config.add_section('sale_chain')
+    config.set('sale_chain', 'platform_backoff', '0.01')
+    config.set('sale_chain', 'platform_read_timeout', '0.5')
+    config.set('sale_chain', 'platform_connect_timeout', '0.5')
+    config.set('sale_chain', 'platform_retry_minutes', '0')
+    config.set('sale_chain', 'cdar_xslt', CDAR_XSLT)
+
+
+def start_platform(**kwargs):
+    server = PlatformServer(**kwargs).start()
+    if server.openapi_missing:
+        sys.stderr.write('SKIPPED: no OpenAPI validation of the local '
+            'platform: %s\n' % server.openapi_missing)
+    return server
+
+
+def create_platform(server, company, **values):
+    from proteus import Model
+    Platform = Model.get('account.einvoice.platform')
+    platform = Platform(
+        company=company, name="PA locale", url=server.url,
+        token_url=server.token_url, client_id=server.client_id,
+        client_secret=server.client_secret, **values)
+    platform.save()
+    return platform
+
+
+class Capture(logging.Handler):
+    "Every log record of every logger, formatted"
+
+    def __init__(self):
+        super().__init__(level=logging.DEBUG)
+        self.lines = []
+
+    def emit(self, record):
+        try:
+            self.lines.append(self.format(record))
+        except Exception:
+            self.lines.append(str(record.msg))
+
+    def __enter__(self):
+        root = logging.getLogger()
+        self._level = root.level
+        root.setLevel(logging.DEBUG)
+        root.addHandler(self)
+        return self
+
+    def __exit__(self, *args):
+        root = logging.getLogger()
+        root.removeHandler(self)
+        root.setLevel(self._level)
