@@ -11,7 +11,7 @@ from decimal import Decimal
 
 from lxml import etree
 
-from trytond.config import config
+import trytond.config as config
 
 RSM = ('urn:un:unece:uncefact:data:standard:'
     'CrossDomainAcknowledgementAndResponse:100')

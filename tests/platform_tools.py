@@ -4,7 +4,7 @@
 import logging
 import sys
 
-from trytond.config import config
+import trytond.config as config
 
 from .platform_server import CDAR_XSLT, PlatformServer
 
