@@ -64,6 +64,7 @@ class InvoiceEinvoiceStatus(ModelSQL, ModelView):
     "Invoice E-Invoice Status"
     __name__ = 'account.invoice.einvoice.status'
     __string__ = "Invoice E-Invoice Status"
+    _rec_name = 'code'
 
     invoice = fields.Many2One(
         'account.invoice', "Invoice", required=True, ondelete='CASCADE',
