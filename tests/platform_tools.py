@@ -40,7 +40,9 @@ def create_platform(server, company, **values):
 
 
 class Capture(logging.Handler):
-    "Every log record of every logger, formatted"
+    """Every log record of every logger at INFO, and of the module and the
+    HTTP libraries at DEBUG (at DEBUG the PostgreSQL backend logs every
+    query, the secret's UPDATE included: never run production at DEBUG)"""
 
     def __init__(self):
         super().__init__(level=logging.DEBUG)
@@ -54,12 +56,16 @@ class Capture(logging.Handler):
 
     def __enter__(self):
         root = logging.getLogger()
-        self._level = root.level
-        root.setLevel(logging.DEBUG)
+        self._levels = {None: root.level}
+        root.setLevel(logging.INFO)
+        for name in ['urllib3', 'requests', 'trytond.modules.sale_chain']:
+            logger = logging.getLogger(name)
+            self._levels[name] = logger.level
+            logger.setLevel(logging.DEBUG)
         root.addHandler(self)
         return self
 
     def __exit__(self, *args):
-        root = logging.getLogger()
-        root.removeHandler(self)
-        root.setLevel(self._level)
+        logging.getLogger().removeHandler(self)
+        for name, level in self._levels.items():
+            logging.getLogger(name).setLevel(level)
