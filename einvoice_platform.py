@@ -1,0 +1,346 @@
+# This file is part of sale_chain.  The COPYRIGHT file at the top level of
+# this repository contains the full copyright notices and license terms.
+"""The company's approved platform (PA) and the HTTP client of the AFNOR
+XP Z12-013 Flow Service it offers: OAuth2 client credentials, timeouts on
+every call, retries with back-off on timeouts and 5xx, a new token on
+401.  The client secret never leaves the server: not in a log line, not in
+an error message, not to a user who is no account administrator."""
+import json
+import logging
+import threading
+import time
+import uuid
+
+import trytond.config as config
+from trytond.i18n import gettext
+from trytond.model import ModelSQL, ModelView, fields
+from trytond.pool import Pool
+from trytond.transaction import Transaction
+
+from .exceptions import PlatformError
+
+logger = logging.getLogger(__name__)
+
+# What a server error or a lost connection gets before giving up; the
+# delays double from the back-off
+RETRIES = 3
+
+
+def _backoff():
+    return config.getfloat('sale_chain', 'platform_backoff', default=1.)
+
+
+def _timeout():
+    "(connect, read) seconds of every call"
+    return (
+        config.getfloat('sale_chain', 'platform_connect_timeout', default=5.),
+        config.getfloat('sale_chain', 'platform_read_timeout', default=30.))
+
+
+class PlatformUnavailable(Exception):
+    "The platform did not answer, or answered a server error, every time"
+
+
+class PlatformRefused(Exception):
+    "The platform refused the request (4xx): sending it again will not do"
+
+    def __init__(self, status, code, message):
+        super().__init__(status, code, message)
+        self.status = status
+        self.code = code
+        self.message = message
+
+
+class Platform(ModelSQL, ModelView):
+    "E-Invoicing Platform"
+    __name__ = 'account.einvoice.platform'
+    __string__ = "E-Invoicing Platform"
+
+    company = fields.Many2One('company.company', "Company", required=True)
+    name = fields.Char("Name", required=True,
+        help="The approved platform (PA) the company chose.")
+    url = fields.Char("Flow Service URL", required=True,
+        help="The base URL of the platform's AFNOR XP Z12-013 Flow Service, "
+        "without /v1.")
+    directory_url = fields.Char("Directory Service URL",
+        help="The base URL of its Directory Service; empty, routing "
+        "addresses are not looked up.")
+    token_url = fields.Char("Token URL", required=True,
+        help="The OAuth2 token endpoint (client credentials).")
+    client_id = fields.Char("Client ID", required=True)
+    client_secret = fields.Char("Client Secret", required=True,
+        strip=False,
+        help="Given by the platform; never shown back.")
+    organization_id = fields.Char("Organization ID",
+        help="The Organization-Id header, when the platform serves "
+        "several organizations from one account.")
+    test_mode = fields.Boolean("Test Mode",
+        help="The flows are sent as archive only: the platform checks "
+        "them and transmits nothing to the buyers.")
+    active = fields.Boolean("Active")
+
+    @classmethod
+    def __setup__(cls):
+        super().__setup__()
+        cls._buttons.update({
+                'test_connection': {},
+                })
+
+    @staticmethod
+    def default_active():
+        return True
+
+    @staticmethod
+    def default_test_mode():
+        return False
+
+    @staticmethod
+    def default_company():
+        return Transaction().context.get('company')
+
+    @classmethod
+    def write(cls, *args):
+        super().write(*args)
+        # New credentials or URL: the token of the old ones is void
+        for platform in sum(args[0:None:2], []):
+            Client.forget(platform.id)
+
+    @classmethod
+    @ModelView.button
+    def test_connection(cls, platforms):
+        "Call the healthcheck and take a token"
+        for platform in platforms:
+            client = platform.client()
+            try:
+                client.healthcheck()
+                client.token(renew=True)
+            except PlatformRefused as exception:
+                raise PlatformError(gettext(
+                        'sale_chain.msg_platform_refused',
+                        platform=platform.rec_name,
+                        status=exception.status,
+                        code=exception.code or '')) from None
+            except PlatformUnavailable as exception:
+                raise PlatformError(gettext(
+                        'sale_chain.msg_platform_unavailable',
+                        platform=platform.rec_name,
+                        error=str(exception))) from None
+
+    @classmethod
+    def get_for(cls, company):
+        "The active platform of company, or None"
+        with Transaction().set_context(active_test=True):
+            platforms = cls.search([
+                    ('company', '=', company.id),
+                    ], limit=1, order=[('id', 'ASC')])
+        return platforms[0] if platforms else None
+
+    def client(self):
+        return Client.get(self)
+
+
+class Client:
+    """The HTTP side of a platform account: one requests session and one
+    token per platform and process"""
+    _lock = threading.Lock()
+    _clients = {}
+
+    def __init__(self, platform):
+        import requests
+        self.platform_id = platform.id
+        self.url = platform.url.rstrip('/')
+        self.directory_url = (platform.directory_url or '').rstrip('/')
+        self.token_url = platform.token_url
+        self.client_id = platform.client_id
+        self._secret = platform.client_secret
+        self.organization_id = platform.organization_id
+        self.test_mode = platform.test_mode
+        self.session = requests.Session()
+        self._token = None
+        self._token_expiry = 0
+        self._token_lock = threading.Lock()
+        # The count of the HTTP requests made, for the benchmark
+        self.requests = 0
+
+    def __repr__(self):
+        # Never the secret
+        return '<Client %s %s>' % (self.platform_id, self.url)
+
+    @classmethod
+    def key(cls, platform):
+        return (Transaction().database.name, platform.id)
+
+    @classmethod
+    def get(cls, platform):
+        key = cls.key(platform)
+        with cls._lock:
+            client = cls._clients.get(key)
+            if client is None or (client.url, client.token_url,
+                    client.client_id, client._secret,
+                    client.organization_id, client.test_mode) != (
+                    platform.url.rstrip('/'), platform.token_url,
+                    platform.client_id, platform.client_secret,
+                    platform.organization_id, platform.test_mode):
+                client = cls._clients[key] = cls(platform)
+            return client
+
+    @classmethod
+    def forget(cls, platform_id):
+        with cls._lock:
+            for key in list(cls._clients):
+                if key[1] == platform_id:
+                    del cls._clients[key]
+
+    def token(self, renew=False):
+        "The bearer token, a new one when renew or expired"
+        import requests
+        with self._token_lock:
+            if (not renew and self._token
+                    and time.monotonic() < self._token_expiry):
+                return self._token
+            # Basic authentication: the secret is never in a URL nor in a
+            # body a proxy might log
+            try:
+                self.requests += 1
+                response = self.session.post(self.token_url,
+                    data={'grant_type': 'client_credentials'},
+                    auth=(self.client_id, self._secret),
+                    timeout=_timeout())
+            except requests.RequestException as exception:
+                raise PlatformUnavailable(
+                    exception.__class__.__name__) from None
+            if response.status_code >= 500:
+                raise PlatformUnavailable('HTTP %s' % response.status_code)
+            if response.status_code != 200:
+                raise PlatformRefused(
+                    response.status_code, _error_code(response), None)
+            data = response.json()
+            self._token = data['access_token']
+            # A margin, so that a token is never sent as it expires
+            self._token_expiry = time.monotonic() + max(
+                int(data.get('expires_in', 300)) - 30, 1)
+            return self._token
+
+    def request(self, method, path, base=None, **kwargs):
+        """Call the platform: retried with back-off on timeouts, lost
+        connections and 5xx; a new token once on 401"""
+        import requests
+        url = (base or self.url) + path
+        delay = _backoff()
+        renewed = False
+        attempt = 0
+        while True:
+            headers = dict(kwargs.pop('headers', None) or {})
+            headers['Authorization'] = 'Bearer %s' % self.token()
+            headers.setdefault('Request-Id', str(uuid.uuid4()))
+            if self.organization_id:
+                headers['Organization-Id'] = self.organization_id
+            kwargs['headers'] = headers
+            error = None
+            try:
+                self.requests += 1
+                response = self.session.request(
+                    method, url, timeout=_timeout(), **kwargs)
+            except requests.RequestException as exception:
+                error = exception.__class__.__name__
+            else:
+                if response.status_code == 401 and not renewed:
+                    renewed = True
+                    self.token(renew=True)
+                    continue
+                if response.status_code >= 500:
+                    error = 'HTTP %s' % response.status_code
+                elif response.status_code >= 400:
+                    raise PlatformRefused(response.status_code,
+                        _error_code(response), _error_message(response))
+                else:
+                    return response
+            attempt += 1
+            logger.info("%s %s: %s (attempt %s)", method, path, error,
+                attempt)
+            if attempt > RETRIES:
+                raise PlatformUnavailable(error)
+            time.sleep(delay)
+            delay *= 2
+
+    def healthcheck(self):
+        import requests
+        try:
+            self.requests += 1
+            response = self.session.get(
+                self.url + '/v1/healthcheck', timeout=_timeout())
+        except requests.RequestException as exception:
+            raise PlatformUnavailable(
+                exception.__class__.__name__) from None
+        if response.status_code != 200:
+            raise PlatformUnavailable('HTTP %s' % response.status_code)
+
+    def upload(self, content, flow_info, filename, content_type):
+        "POST /v1/flows: the flow's FullFlowInfo"
+        if self.test_mode:
+            flow_info = dict(flow_info, processingRule='ArchiveOnly')
+        files = {
+            'flowInfo': (None, json.dumps(flow_info), 'application/json'),
+            'file': (filename, content, content_type),
+            }
+        return self.request('POST', '/v1/flows', files=files).json()
+
+    def search(self, where, cursor=None, limit=100):
+        "POST /v1/flows/search: one page as (results, next cursor)"
+        body = {'where': where, 'limit': limit}
+        if cursor:
+            body['cursor'] = cursor
+        data = self.request('POST', '/v1/flows/search', json=body).json()
+        return data.get('results', []), data.get('nextCursor')
+
+    def download(self, flow_id):
+        "GET /v1/flows/{flowId}: the original file"
+        return self.request('GET', '/v1/flows/%s' % flow_id,
+            params={'docType': 'Original'}).content
+
+    def directory_line(self, siren):
+        """The directory lines of a SIREN (Directory Service) as
+        [(addressing identifier, SIRET or None)]"""
+        if not self.directory_url:
+            return None
+        body = {
+            'filters': {
+                'addressingIdentifier': {
+                    'op': 'strict', 'value': siren},
+                },
+            }
+        try:
+            data = self.request('POST', '/v1/directory-line/search',
+                base=self.directory_url, json=body).json()
+        except PlatformRefused as exception:
+            if exception.status == 404:
+                return []
+            raise
+        lines = []
+        for result in data.get('results', []):
+            identifier = result.get('addressingIdentifier')
+            if identifier:
+                lines.append((identifier, result.get('siret')))
+        return lines
+
+
+def _error_code(response):
+    try:
+        return response.json().get('errorCode')
+    except ValueError:
+        return None
+
+
+def _error_message(response):
+    try:
+        return response.json().get('errorMessage')
+    except ValueError:
+        return None
+
+
+def client_of(company):
+    "The client of the active platform of company, or None"
+    Platform = Pool().get('account.einvoice.platform')
+    platform = Platform.get_for(company)
+    return platform.client() if platform else None
+

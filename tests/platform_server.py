@@ -1,0 +1,420 @@
+# This file is part of sale_chain.  The COPYRIGHT file at the top level of
+# this repository contains the full copyright notices and license terms.
+"""A local approved platform (PA) for the tests, the benchmark and the demo
+
+It serves, on the loopback only, the AFNOR XP Z12-013 Flow Service
+endpoints the module uses and an OAuth2 token endpoint; every request and
+response is validated against the OpenAPI of ../shared/einvoice/ by
+openapi-core when both are there.  Uploaded invoices are checked with the
+module's own validator and answered by a "déposée" or "rejetée" lifecycle
+flow; more statuses are scripted; faults are on demand."""
+import base64
+import datetime as dt
+import hashlib
+import json
+import os
+import secrets
+import threading
+import time
+import uuid
+
+from werkzeug.serving import make_server
+from werkzeug.wrappers import Request, Response
+
+SHARED = os.path.normpath(os.path.join(
+        os.path.dirname(__file__), '..', '..', 'shared', 'einvoice'))
+OPENAPI = os.path.join(SHARED, 'afnor-xp-z12-013', 'flow-service-1.3.0.json')
+CDAR_XSLT = os.path.join(SHARED, 'cdar', 'BR-FR-CDV-Schematron-CDAR.xslt')
+
+
+def _iso(value):
+    return value.strftime('%Y-%m-%dT%H:%M:%S.%fZ')
+
+
+def openapi_spec():
+    """The Flow Service OpenAPI (openapi-core) served at the local URL, or
+    None with the reason when the shared folder or the library is absent"""
+    if not os.path.exists(OPENAPI):
+        return None, 'the OpenAPI of the Flow Service (%s) is absent' % (
+            OPENAPI)
+    try:
+        from openapi_core import OpenAPI
+    except ImportError:
+        return None, 'openapi-core is not installed'
+    with open(OPENAPI) as fp:
+        spec = json.load(fp)
+    # The servers of the file are the PA's public URLs
+    spec['servers'] = [{'url': '/'}]
+    return OpenAPI.from_dict(spec), None
+
+
+class PlatformServer:
+    "The platform, in a thread of the calling process"
+
+    def __init__(self, client_id='sale-chain', client_secret=None,
+            token_lifetime=3600, validate_invoices=True):
+        self.client_id = client_id
+        self.client_secret = client_secret or secrets.token_urlsafe(24)
+        self.token_lifetime = token_lifetime
+        self.validate_invoices = validate_invoices
+        self.openapi, self.openapi_missing = openapi_spec()
+        self.lock = threading.RLock()
+        self.reset()
+        self._server = None
+        self.port = None
+
+    def reset(self):
+        "Forget every flow, token, fault and count"
+        with getattr(self, 'lock', threading.RLock()):
+            self.flows = {}
+            self.order = []
+            self.tokens = {}
+            self.requests = []
+            self.errors = []
+            self.faults = []
+            self.delay = 0
+            self.delay_count = 0
+            self.rejects = {}
+            self.clock = 0
+
+    # Running
+
+    def start(self, port=0):
+        self._server = make_server(
+            '127.0.0.1', port or self.port or 0, self.app, threaded=True)
+        self.port = self._server.server_port
+        self._thread = threading.Thread(
+            target=self._server.serve_forever, daemon=True)
+        self._thread.start()
+        return self
+
+    def stop(self):
+        if self._server:
+            self._server.shutdown()
+            self._server.server_close()
+            self._server = None
+
+    down = stop
+
+    def up(self):
+        return self.start(self.port)
+
+    @property
+    def url(self):
+        return 'http://127.0.0.1:%s' % self.port
+
+    @property
+    def token_url(self):
+        return self.url + '/oauth/token'
+
+    # Faults
+
+    def fail(self, times, status=500):
+        "Answer status to the next times requests of the Flow Service"
+        with self.lock:
+            self.faults.extend([status] * times)
+
+    def slow(self, seconds, times=1):
+        "Answer the next times requests after seconds"
+        with self.lock:
+            self.delay, self.delay_count = seconds, times
+
+    def expire_tokens(self):
+        with self.lock:
+            self.tokens.clear()
+
+    def reject_next(self, reason_code='DOUBLON', reason="Already received"):
+        "Answer the next invoice uploaded by a rejetée"
+        with self.lock:
+            self.rejects[None] = (reason_code, reason)
+
+    # What the tests look at
+
+    def invoices(self):
+        "The uploaded invoice flows"
+        return [f for f in self.flows.values()
+            if f['flowType'] == 'CustomerInvoice']
+
+    def sent_lifecycle(self):
+        "The lifecycle flows the seller uploaded (encaissée …)"
+        return [f for f in self.flows.values()
+            if f['flowType'] == 'CustomerInvoiceLC'
+            and f['flowDirection'] == 'Out']
+
+    def count(self, path=None):
+        return len([r for r in self.requests if path is None or r == path])
+
+    # Lifecycle
+
+    def add_status(self, invoice_flow, code, reason_code=None, reason=None,
+            sender=None):
+        "Issue the lifecycle flow of code about the invoice flow"
+        from trytond.modules.sale_chain import einvoice_cdar as cdar
+        meta = invoice_flow['invoice']
+        self.clock += 1
+        now = dt.datetime.utcnow().replace(microsecond=0) + dt.timedelta(
+            seconds=self.clock)
+        if sender is None:
+            sender = ('WK', None, None)
+            phase = '305'
+        else:
+            phase = '23'
+        xml = cdar.build(
+            'LC-%s' % uuid.uuid4().hex[:12], now, code, meta['number'],
+            meta['date'], meta['seller'], sender,
+            ('SE', meta['seller'], ('0225', meta['seller'])),
+            invoice_type=meta['type'], reason_code=reason_code,
+            reason=reason, phase=phase)
+        return self._store(xml, {
+                'name': 'cdar-%s.xml' % code,
+                'flowSyntax': 'CDAR',
+                'flowProfile': 'CIUS',
+                'processingRule': 'B2B',
+                }, 'CustomerInvoiceLC', 'In')
+
+    def status_of(self, number, code, **kwargs):
+        "Issue the lifecycle flow of code about the invoice number"
+        for flow in self.invoices():
+            if flow['invoice']['number'] == number:
+                return self.add_status(flow, code, **kwargs)
+        raise KeyError(number)
+
+    # The application
+
+    def app(self, environ, start_response):
+        request = Request(environ)
+        try:
+            response = self.dispatch(request)
+        except Exception as exception:
+            self.errors.append('server: %r' % exception)
+            response = self.error(500, 'SERVER_ERROR', str(exception))
+        return response(environ, start_response)
+
+    def error(self, status, code, message=None):
+        body = {'errorCode': code}
+        if message:
+            body['errorMessage'] = message
+        return Response(json.dumps(body), status=status,
+            content_type='application/json')
+
+    def json(self, data, status=200):
+        return Response(json.dumps(data), status=status,
+            content_type='application/json')
+
+    def dispatch(self, request):
+        path = request.path
+        with self.lock:
+            self.requests.append(path)
+            delay = 0
+            if self.delay_count:
+                self.delay_count -= 1
+                delay = self.delay
+        if delay:
+            time.sleep(delay)
+        if path == '/oauth/token':
+            return self.token(request)
+        with self.lock:
+            fault = self.faults.pop(0) if self.faults else None
+        if fault:
+            return self.error(fault, 'SERVER_ERROR')
+        if path == '/v1/healthcheck':
+            return Response(status=200)
+        if not self.authorized(request):
+            return self.error(401, 'INVALID_TOKEN')
+        if self.openapi:
+            from openapi_core.contrib.werkzeug import WerkzeugOpenAPIRequest
+            try:
+                self.openapi.validate_request(WerkzeugOpenAPIRequest(request))
+            except Exception as exception:
+                self.errors.append('request %s: %s' % (path, exception))
+                return self.error(400, 'INVALID_REQUEST', str(exception))
+        if path == '/v1/flows' and request.method == 'POST':
+            response = self.create_flow(request)
+        elif path == '/v1/flows/search' and request.method == 'POST':
+            response = self.search(request)
+        elif path.startswith('/v1/flows/') and request.method == 'GET':
+            response = self.get_flow(request, path.rsplit('/', 1)[1])
+        else:
+            response = self.error(404, 'NOT_FOUND')
+        if self.openapi:
+            from openapi_core.contrib.werkzeug import (
+                WerkzeugOpenAPIRequest, WerkzeugOpenAPIResponse)
+            try:
+                self.openapi.validate_response(
+                    WerkzeugOpenAPIRequest(request),
+                    WerkzeugOpenAPIResponse(response))
+            except Exception as exception:
+                self.errors.append('response %s: %s' % (path, exception))
+        return response
+
+    def token(self, request):
+        auth = request.authorization
+        if not auth or (auth.username, auth.password) != (
+                self.client_id, self.client_secret):
+            # Never the secret in an answer
+            return self.json({'error': 'invalid_client'}, status=401)
+        token = secrets.token_urlsafe(16)
+        with self.lock:
+            self.tokens[token] = time.monotonic() + self.token_lifetime
+        return self.json({
+                'access_token': token, 'token_type': 'Bearer',
+                'expires_in': self.token_lifetime})
+
+    def authorized(self, request):
+        header = request.headers.get('Authorization', '')
+        if not header.startswith('Bearer '):
+            return False
+        with self.lock:
+            expiry = self.tokens.get(header[7:])
+        return expiry is not None and expiry > time.monotonic()
+
+    def _store(self, content, info, flow_type, direction, invoice=None):
+        now = dt.datetime.utcnow()
+        flow_id = uuid.uuid4().hex
+        flow = dict(info, **{
+                'flowId': flow_id,
+                'submittedAt': _iso(now),
+                'updatedAt': _iso(now),
+                'flowType': flow_type,
+                'flowDirection': direction,
+                'processingRuleSource': 'Input',
+                'acknowledgement': {'status': 'Ok'},
+                'sha256': hashlib.sha256(content).hexdigest(),
+                })
+        flow.setdefault('processingRule', 'B2B')
+        flow.setdefault('flowProfile', 'CIUS')
+        with self.lock:
+            self.flows[flow_id] = flow
+            self.order.append(flow_id)
+            flow['content'] = content
+            flow['invoice'] = invoice
+        return flow
+
+    def public(self, flow):
+        return {k: v for k, v in flow.items()
+            if k not in {'content', 'invoice', 'cdar'}}
+
+    def create_flow(self, request):
+        info = json.loads(request.form['flowInfo'])
+        upload = request.files['file']
+        content = upload.read()
+        if info.get('sha256') and (
+                info['sha256'] != hashlib.sha256(content).hexdigest()):
+            return self.error(422, 'ChecksumMismatch')
+        tracking = info.get('trackingId')
+        if tracking:
+            with self.lock:
+                if any(f.get('trackingId') == tracking
+                        for f in self.flows.values()):
+                    return self.error(422, 'AlreadyExistingFlow',
+                        'A flow of this tracking id exists')
+        if info['flowSyntax'] == 'CDAR':
+            from trytond.modules.sale_chain import einvoice_cdar as cdar
+            findings = []
+            validator = cdar.Validator.get(CDAR_XSLT)
+            if validator:
+                findings = validator.validate(content)
+            if findings:
+                return self.error(422, 'InvoiceLCRuleError',
+                    '; '.join(r for r, _ in findings))
+            flow = self._store(content, info, 'CustomerInvoiceLC', 'Out')
+            flow['cdar'] = cdar.parse(content)
+            return self.json(self.public(flow), status=202)
+        xml = content
+        if info['flowSyntax'] == 'Factur-X':
+            import facturx
+            _, xml = facturx.get_xml_from_pdf(content, check_xsd=False)
+            if not xml:
+                return self.error(422, 'InvalidSchema', 'No CII in the PDF')
+        invoice = self.invoice_meta(xml)
+        flow = self._store(content, info, 'CustomerInvoice', 'Out',
+            invoice=invoice)
+        findings = []
+        if self.validate_invoices:
+            from trytond.modules.sale_chain.einvoice import Validator
+            findings = Validator.get().validate(xml)
+        with self.lock:
+            reject = self.rejects.pop(None, None)
+        if findings:
+            self.add_status(flow, '213', 'REJ_SEMAN',
+                '; '.join(r for r, _ in findings)[:250])
+        elif reject:
+            self.add_status(flow, '213', *reject)
+        else:
+            self.add_status(flow, '200')
+        return self.json(self.public(flow), status=202)
+
+    @staticmethod
+    def invoice_meta(xml):
+        from lxml import etree
+        ns = {
+            'rsm': 'urn:un:unece:uncefact:data:standard:'
+            'CrossIndustryInvoice:100',
+            'ram': 'urn:un:unece:uncefact:data:standard:'
+            'ReusableAggregateBusinessInformationEntity:100',
+            'udt': 'urn:un:unece:uncefact:data:standard:'
+            'UnqualifiedDataType:100',
+            }
+        root = etree.fromstring(xml)
+
+        def text(path):
+            found = root.xpath(path, namespaces=ns)
+            return found[0].text.strip() if found else None
+        date = text('//rsm:ExchangedDocument/ram:IssueDateTime'
+            '/udt:DateTimeString')
+        return {
+            'number': text('//rsm:ExchangedDocument/ram:ID'),
+            'type': text('//rsm:ExchangedDocument/ram:TypeCode'),
+            'date': dt.datetime.strptime(date, '%Y%m%d').date(),
+            'seller': text('//ram:SellerTradeParty/ram:SpecifiedLegalOrganization'
+                '/ram:ID'),
+            }
+
+    def search(self, request):
+        body = json.loads(request.get_data())
+        where = body.get('where') or {}
+        limit = min(body.get('limit') or 25, 100)
+        start = 0
+        if body.get('cursor'):
+            start = int(base64.urlsafe_b64decode(body['cursor']).decode())
+        after = where.get('updatedAfter')
+        with self.lock:
+            flows = [self.flows[i] for i in self.order]
+        selected = []
+        for flow in flows:
+            if where.get('flowType') and (
+                    flow['flowType'] not in where['flowType']):
+                continue
+            if where.get('flowDirection') and (
+                    flow['flowDirection'] not in where['flowDirection']):
+                continue
+            if where.get('trackingId') and (
+                    flow.get('trackingId') != where['trackingId']):
+                continue
+            if after and flow['updatedAt'] <= after.replace('Z', '.000000Z') \
+                    and flow['updatedAt'][:19] <= after[:19]:
+                continue
+            selected.append(flow)
+        page = selected[start:start + limit]
+        data = {
+            'limit': limit,
+            'filters': where,
+            'results': [self.public(f) for f in page],
+            }
+        if start + limit < len(selected):
+            data['nextCursor'] = base64.urlsafe_b64encode(
+                str(start + limit).encode()).decode()
+        return self.json(data)
+
+    def get_flow(self, request, flow_id):
+        with self.lock:
+            flow = self.flows.get(flow_id)
+        if not flow:
+            return self.error(404, 'NOT_FOUND')
+        if request.args.get('docType', 'Metadata') == 'Metadata':
+            return self.json(self.public(flow))
+        return Response(flow['content'], status=200,
+            content_type='application/octet-stream',
+            headers={'Content-Disposition':
+                'attachment;filename=%s' % flow['name']})
+
