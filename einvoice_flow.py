@@ -64,14 +64,15 @@ class InvoiceEinvoiceStatus(ModelSQL, ModelView):
     "Invoice E-Invoice Status"
     __name__ = 'account.invoice.einvoice.status'
     __string__ = "Invoice E-Invoice Status"
-    _rec_name = 'code'
+    _rec_name = 'name'
 
     invoice = fields.Many2One(
         'account.invoice', "Invoice", required=True, ondelete='CASCADE',
         readonly=True)
     code = fields.Selection(
         cdar.STATUSES, "Code", required=True, readonly=True, sort=False)
-    name = fields.Function(fields.Char("Status"), 'get_name')
+    name = fields.Function(
+        fields.Char("Status"), 'get_name', searcher='search_name')
     date = fields.DateTime("Date", readonly=True)
     reason_code = fields.Char("Reason Code", readonly=True)
     reason = fields.Char("Reason", readonly=True)
@@ -104,6 +105,20 @@ class InvoiceEinvoiceStatus(ModelSQL, ModelView):
     def get_name(self, name):
         return dict(self.fields_get(['code'])['code']['selection']).get(
             self.code, self.code)
+
+    @classmethod
+    def search_name(cls, name, clause):
+        "Search the statuses by their label or their code"
+        _, operator, operand, *extra = clause
+        labels = cls.fields_get(['code'])['code']['selection']
+        if operator.endswith('like') and isinstance(operand, str):
+            text = operand.strip('%').lower()
+            codes = [c for c, l in labels
+                if text in (l or '').lower() or text in c.lower()]
+            if operator.startswith('not'):
+                return [('code', 'not in', codes)]
+            return [('code', 'in', codes)]
+        return [('code', operator, operand, *extra)]
 
     @classmethod
     def check_modification(cls, mode, records, values=None, external=False):
@@ -456,7 +471,6 @@ class Invoice(metaclass=PoolMeta):
         """Poll the platform for the lifecycle flows and store each status
         on its invoice once"""
         pool = Pool()
-        Company = pool.get('company.company')
         Platform = pool.get('account.einvoice.platform')
         transaction = Transaction()
         company_id = transaction.context.get('company')
