@@ -85,7 +85,8 @@ def build(identifier, issued_at, code, invoice_number, invoice_date,
     root = etree.Element('{%s}CrossDomainAcknowledgementAndResponse' % RSM,
         nsmap=NSMAP)
     context = _sub(root, 'rsm:ExchangedDocumentContext')
-    process = _sub(context, 'ram:BusinessProcessSpecifiedDocumentContextParameter')
+    process = _sub(
+        context, 'ram:BusinessProcessSpecifiedDocumentContextParameter')
     _sub(process, 'ram:ID', 'REGULATED')
     guideline = _sub(context, 'ram:GuidelineSpecifiedDocumentContextParameter')
     _sub(guideline, 'ram:ID', GUIDELINE)

@@ -366,7 +366,8 @@ class PlatformServer:
             'number': text('//rsm:ExchangedDocument/ram:ID'),
             'type': text('//rsm:ExchangedDocument/ram:TypeCode'),
             'date': dt.datetime.strptime(date, '%Y%m%d').date(),
-            'seller': text('//ram:SellerTradeParty/ram:SpecifiedLegalOrganization'
+            'seller': text(
+                '//ram:SellerTradeParty/ram:SpecifiedLegalOrganization'
                 '/ram:ID'),
             }
 
