@@ -429,7 +429,9 @@ class SaoTestCase(unittest.TestCase):
         self.screenshot('12-control-overridden')
         dialog.locator('.modal-footer').get_by_role(
             'button', name='Confirmer la commande').click()
-        dialog.wait_for(state='hidden')
+        # The confirmation controls the order again and processes it: give
+        # a loaded machine time
+        dialog.wait_for(state='hidden', timeout=60000)
 
         # The order is confirmed and its control stored
         state = self.active_tab().locator('select[name="state"]').first
