@@ -6,6 +6,8 @@ rendered by WeasyPrint and read back with pypdf."""
 import datetime as dt
 import io
 import os
+import shutil
+import subprocess
 import unittest
 from decimal import Decimal
 
@@ -17,6 +19,9 @@ except ImportError:
     weasyprint = None
 
 A4 = (595.3, 841.9)
+# Where the documents rendered are kept, beside the browser screenshots
+KEEP = os.path.join(
+    os.path.dirname(__file__), '..', 'var', 'test', 'documents')
 A4_LANDSCAPE = (841.9, 595.3)
 # Words of the English templates which must never be on a French document
 ENGLISH = [
@@ -205,15 +210,20 @@ class DocumentsTestCase(unittest.TestCase):
             return sale
 
         documents = {}
-        keep = os.environ.get('SALE_CHAIN_DOCUMENTS')
+        keep = os.environ.get('SALE_CHAIN_DOCUMENTS', KEEP)
+        os.makedirs(keep, exist_ok=True)
 
         def render(name, report, record):
             _, content, _, _ = Report(report).execute([record], {})
             documents[name] = (record, bytes(content))
-            if keep:
-                # To look at the pages
-                with open(os.path.join(keep, name + '.pdf'), 'wb') as fp:
-                    fp.write(content)
+            # To look at the pages: the PDF and its pages as PNG
+            path = os.path.join(keep, name + '.pdf')
+            with open(path, 'wb') as fp:
+                fp.write(content)
+            if shutil.which('pdftoppm'):
+                subprocess.run(
+                    ['pdftoppm', '-r', '60', '-png', path, path[:-4]],
+                    check=True, timeout=60)
 
         sale = sell(martin, deposit=True)
         render('quotation', 'sale_chain.quotation', sale)
