@@ -353,6 +353,77 @@ class SaoTestCase(unittest.TestCase):
         self.screenshot('22-credit-note')
         self.assertEqual(self.errors, [])
 
+    def test_invoice_printed_factur_x(self):
+        """As the accountant, print a posted invoice from sao: an A4 PDF in
+        French carrying its Factur-X XML, the E-invoice page says valid"""
+        import io
+        import shutil
+
+        import facturx
+        from playwright.sync_api import expect
+        from pypdf import PdfReader
+
+        from trytond.modules.sale_chain.tests.test_documents import ENGLISH
+        page = self.page
+        self.login('compta')
+        self.open_menu('Financier', 'Factures', 'Factures client')
+        tab = self.active_tab()
+        tab.locator('table.tree').first.wait_for()
+        tab.locator('a:visible').filter(
+            has_text=re.compile(r'^\s*Comptabilisés')).first.click()
+        # Any posted invoice: every one of the demo is a valid Factur-X
+        row = tab.locator('table.tree tbody tr').filter(has_text='€')
+        row.first.wait_for()
+        row.first.locator('td').filter(has_text='€').first.dblclick()
+        number = self.active_tab().locator('input[name="number"]').first
+        expect(number).to_have_value(re.compile(r'\S'))
+        invoice_number = number.input_value()
+
+        # The E-invoice page: the profile and the check at posting
+        self.active_tab().locator('a[role="tab"]:visible').filter(
+            has_text='Facture électronique').first.click()
+        validity = self.active_tab().locator(
+            'select[name="einvoice_validity"]').first
+        validity.wait_for()
+        expect(validity.locator('option:checked')).to_have_text('Valide')
+        expect(self.active_tab().locator(
+                'input[name="einvoice_profile"]').first).to_have_value(
+            re.compile('EN 16931'))
+        self.screenshot('25-invoice-einvoice-page')
+
+        # Print › Facture: sao offers the file to download
+        self.active_tab().locator('button#print').click()
+        self.active_tab().locator('.dropdown-menu:visible').get_by_text(
+            'Facture', exact=True).first.click()
+        link = page.locator('.modal-dialog:visible a[download]').first
+        link.wait_for(timeout=60000)
+        with page.expect_download() as download_info:
+            link.click()
+        path = os.path.join(SCREENSHOTS, 'invoice-%s.pdf' % invoice_number)
+        download_info.value.save_as(path)
+        with open(path, 'rb') as file:
+            pdf = file.read()
+        if shutil.which('pdftoppm'):
+            subprocess.run(
+                ['pdftoppm', '-r', '60', '-png', path, path[:-4]],
+                check=True, timeout=60)
+
+        reader = PdfReader(io.BytesIO(pdf))
+        for pdf_page in reader.pages:
+            box = pdf_page.mediabox
+            self.assertEqual(
+                (round(float(box.width)), round(float(box.height))),
+                (595, 842))
+            text = pdf_page.extract_text()
+            self.assertIn(invoice_number, text)
+            for word in ENGLISH:
+                self.assertNotIn(word, text)
+        self.assertIn('FACTURE', reader.pages[0].extract_text())
+        name, xml = facturx.get_xml_from_pdf(pdf, check_xsd=False)
+        self.assertEqual(name, 'factur-x.xml')
+        self.assertIn(invoice_number.encode(), xml)
+        self.assertEqual(self.errors, [])
+
     def open_sale(self, filter_tab, party):
         "Open the sale of party from the filter tab of the sales"
         self.open_menu('Ventes', 'Ventes')
