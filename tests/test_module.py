@@ -3,6 +3,7 @@
 import os
 
 import polib
+from lxml import etree
 
 from trytond.modules.company.tests import CompanyTestMixin
 from trytond.modules.sale_chain.exceptions import InvoiceCopyError
@@ -55,6 +56,31 @@ class SaleChainTestCase(CompanyTestMixin, ModuleTestCase):
             '%s %s' % key for key in exported
             if not translated.get(key))
         self.assertEqual(missing, [])
+
+    @with_transaction()
+    def test_tree_datetime_widgets(self):
+        "sao has no date-time column: list views split it in date and time"
+        pool = Pool()
+        View = pool.get('ir.ui.view')
+        wrong = []
+        for view in View.search([
+                    ('module', '=', self.module),
+                    ('type', 'in', [None, 'tree']),
+                    ]):
+            model = view.model or (
+                view.inherit.model if view.inherit else None)
+            if not model or (view.inherit and view.inherit.type != 'tree'):
+                continue
+            if not view.inherit and view.type != 'tree':
+                continue
+            Model = pool.get(model)
+            for element in etree.fromstring(view.arch).iter('field'):
+                field = Model._fields.get(element.get('name'))
+                if (field is not None
+                        and field._type in {'datetime', 'timestamp'}
+                        and not element.get('widget')):
+                    wrong.append('%s %s' % (view.name, element.get('name')))
+        self.assertEqual(wrong, [])
 
     @with_transaction()
     def test_invoice_duplicate_format(self):
