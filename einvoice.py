@@ -29,6 +29,7 @@ from .invoice import (
     is_french_company)
 
 TEMPLATE = '16B-CII'
+SVRL = 'http://purl.oclc.org/dsdl/svrl'
 GUIDELINE = 'urn:cen.eu:en16931:2017'
 # The latest date a French company is bound to issue electronic invoices
 # (SMEs and micro-enterprises); large companies are bound earlier
@@ -102,7 +103,6 @@ class Validator:
     saxonche crashed when a processor crossed a fork."""
     _lock = threading.Lock()
     _instances = {}
-    SVRL = 'http://purl.oclc.org/dsdl/svrl'
 
     def __init__(self, extra=()):
         from saxonche import PySaxonProcessor
@@ -135,16 +135,24 @@ class Validator:
                     ('XSD', '%s: %s' % (error.line, error.message)))
         node = self.processor.parse_xml(xml_text=xml.decode('utf-8'))
         for name, executable in self.executables:
-            svrl = etree.fromstring(
-                executable.transform_to_string(xdm_node=node).encode('utf-8'))
-            for failed in svrl.iter('{%s}failed-assert' % self.SVRL):
-                if failed.get('flag') in {'warning', 'information'}:
-                    continue
-                text = failed.find('{%s}text' % self.SVRL)
-                text = ' '.join(''.join(text.itertext()).split()) if (
-                    text is not None) else ''
-                findings.append((failed.get('id') or name, text))
+            findings.extend(svrl_findings(
+                    executable.transform_to_string(xdm_node=node), name))
         return findings
+
+
+def svrl_findings(report, default):
+    """The blocking failed assertions of the SVRL report (str) as (rule
+    id, text), the id default when the rule has none"""
+    svrl = etree.fromstring(report.encode('utf-8'))
+    findings = []
+    for failed in svrl.iter('{%s}failed-assert' % SVRL):
+        if failed.get('flag') in {'warning', 'information'}:
+            continue
+        text = failed.find('{%s}text' % SVRL)
+        text = ' '.join(''.join(text.itertext()).split()) if (
+            text is not None) else ''
+        findings.append((failed.get('id') or default, text))
+    return findings
 
 
 def compact(identifier):

@@ -13,6 +13,8 @@ from lxml import etree
 
 import trytond.config as config
 
+from .einvoice import svrl_findings
+
 RSM = ('urn:un:unece:uncefact:data:standard:'
     'CrossDomainAcknowledgementAndResponse:100')
 RAM = ('urn:un:unece:uncefact:data:standard:'
@@ -188,7 +190,6 @@ class Validator:
     [sale_chain] cdar_xslt, without which nothing is checked."""
     _lock = threading.Lock()
     _instances = {}
-    SVRL = 'http://purl.oclc.org/dsdl/svrl'
 
     def __init__(self, path):
         from saxonche import PySaxonProcessor
@@ -214,14 +215,5 @@ class Validator:
     def validate(self, xml):
         "The blocking findings on xml (bytes) as (rule id, text)"
         node = self.processor.parse_xml(xml_text=xml.decode('utf-8'))
-        svrl = etree.fromstring(
-            self.executable.transform_to_string(xdm_node=node).encode('utf-8'))
-        findings = []
-        for failed in svrl.iter('{%s}failed-assert' % self.SVRL):
-            if failed.get('flag') in {'warning', 'information'}:
-                continue
-            text = failed.find('{%s}text' % self.SVRL)
-            text = ' '.join(''.join(text.itertext()).split()) if (
-                text is not None) else ''
-            findings.append((failed.get('id') or 'CDV', text))
-        return findings
+        return svrl_findings(
+            self.executable.transform_to_string(xdm_node=node), 'CDV')
