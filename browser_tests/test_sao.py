@@ -292,19 +292,8 @@ class SaoTestCase(unittest.TestCase):
         from playwright.sync_api import expect
         page = self.page
         self.login('compta')
-        self.open_menu('Financier', 'Factures', 'Factures client')
-        tab = self.active_tab()
-        tab.locator('table.tree').first.wait_for()
-        tab.locator('a:visible').filter(
-            has_text=re.compile(r'^\s*Comptabilisés')).first.click()
         # The overdue invoice of Dupont, unpaid
-        row = tab.locator('table.tree tbody tr').filter(
-            has_text='Bâtiments Dupont')
-        row.first.wait_for()
-        row.first.locator('td').filter(has_text='€').first.dblclick()
-        number = self.active_tab().locator('input[name="number"]').first
-        expect(number).to_have_value(re.compile(r'\S'))
-        invoice_number = number.input_value()
+        invoice_number = self.open_invoice('Bâtiments Dupont')
         self.screenshot('20-invoice')
 
         # Action › Crédit: the wizard asks for the reason
@@ -358,29 +347,18 @@ class SaoTestCase(unittest.TestCase):
         French carrying its Factur-X XML, the E-invoice page says valid"""
         import base64
         import io
-        import shutil
 
         import facturx
         from playwright.sync_api import expect
         from pypdf import PdfReader
 
         from trytond.modules.sale_chain.tests.test_documents import ENGLISH
+        from trytond.modules.sale_chain.tests.tools import keep_pdf
         page = self.page
         self.login('compta')
-        self.open_menu('Financier', 'Factures', 'Factures client')
-        tab = self.active_tab()
-        tab.locator('table.tree').first.wait_for()
-        tab.locator('a:visible').filter(
-            has_text=re.compile(r'^\s*Comptabilisés')).first.click()
         # A posted invoice of the demo (every one is a valid Factur-X); the
         # customer has a draft too, which the first tab may still show
-        row = tab.locator('table.tree tbody tr').filter(
-            has_text='FA2026-').filter(has_text='Garage Bernard')
-        row.first.wait_for()
-        row.first.locator('td').filter(has_text='€').first.dblclick()
-        number = self.active_tab().locator('input[name="number"]').first
-        expect(number).to_have_value(re.compile(r'\S'))
-        invoice_number = number.input_value()
+        invoice_number = self.open_invoice('FA2026-', 'Garage Bernard')
 
         # The E-invoice page: the profile and the check at posting
         self.active_tab().locator('a[role="tab"]:visible').filter(
@@ -413,13 +391,8 @@ class SaoTestCase(unittest.TestCase):
                 return btoa(text);
             }""", link.get_attribute('href'))
         pdf = base64.b64decode(data)
-        path = os.path.join(SCREENSHOTS, 'invoice-%s.pdf' % invoice_number)
-        with open(path, 'wb') as file:
-            file.write(pdf)
-        if shutil.which('pdftoppm'):
-            subprocess.run(
-                ['pdftoppm', '-r', '60', '-png', path, path[:-4]],
-                check=True, timeout=60)
+        keep_pdf(pdf, os.path.join(
+                SCREENSHOTS, 'invoice-%s.pdf' % invoice_number))
 
         reader = PdfReader(io.BytesIO(pdf))
         for pdf_page in reader.pages:
@@ -436,6 +409,24 @@ class SaoTestCase(unittest.TestCase):
         self.assertEqual(name, 'factur-x.xml')
         self.assertIn(invoice_number.encode(), xml)
         self.assertEqual(self.errors, [])
+
+    def open_invoice(self, *texts):
+        """Open the posted customer invoice whose row has every text and
+        return its number"""
+        from playwright.sync_api import expect
+        self.open_menu('Financier', 'Factures', 'Factures client')
+        tab = self.active_tab()
+        tab.locator('table.tree').first.wait_for()
+        tab.locator('a:visible').filter(
+            has_text=re.compile(r'^\s*Comptabilisés')).first.click()
+        row = tab.locator('table.tree tbody tr')
+        for text in texts:
+            row = row.filter(has_text=text)
+        row.first.wait_for()
+        row.first.locator('td').filter(has_text='€').first.dblclick()
+        number = self.active_tab().locator('input[name="number"]').first
+        expect(number).to_have_value(re.compile(r'\S'))
+        return number.input_value()
 
     def open_sale(self, filter_tab, party):
         "Open the sale of party from the filter tab of the sales"

@@ -6,8 +6,6 @@ rendered by WeasyPrint and read back with pypdf."""
 import datetime as dt
 import io
 import os
-import shutil
-import subprocess
 import unittest
 from decimal import Decimal
 
@@ -79,6 +77,7 @@ class DocumentsTestCase(unittest.TestCase):
         from trytond.modules.account_invoice.tests.tools import (
             set_fiscalyear_invoice_sequences)
         from trytond.modules.company.tests.tools import get_company
+        from trytond.modules.sale_chain.tests.tools import keep_pdf
         from trytond.modules.sale_advance_payment.tests.tools import (
             add_advance_payment_accounts, create_advance_payment_term)
         from trytond.tests.tools import activate_modules
@@ -217,13 +216,7 @@ class DocumentsTestCase(unittest.TestCase):
             _, content, _, _ = Report(report).execute([record], {})
             documents[name] = (record, bytes(content))
             # To look at the pages: the PDF and its pages as PNG
-            path = os.path.join(keep, name + '.pdf')
-            with open(path, 'wb') as fp:
-                fp.write(content)
-            if shutil.which('pdftoppm'):
-                subprocess.run(
-                    ['pdftoppm', '-r', '60', '-png', path, path[:-4]],
-                    check=True, timeout=60)
+            keep_pdf(content, os.path.join(keep, name + '.pdf'))
 
         sale = sell(martin, deposit=True)
         render('quotation', 'sale_chain.quotation', sale)

@@ -2,6 +2,7 @@
 # this repository contains the full copyright notices and license terms.
 "Helpers for the scenarios of sale_chain"
 import io
+import os
 import zipfile
 
 from lxml import etree
@@ -27,6 +28,18 @@ def pdf_pages(content):
     reader = PdfReader(io.BytesIO(bytes(content)))
     return [' '.join((page.extract_text() or '').split())
         for page in reader.pages]
+
+
+def keep_pdf(content, path):
+    "Write the PDF to path and, where pdftoppm is, its pages as PNG beside"
+    import shutil
+    import subprocess
+    with open(path, 'wb') as fp:
+        fp.write(bytes(content))
+    if shutil.which('pdftoppm'):
+        subprocess.run(
+            ['pdftoppm', '-r', '60', '-png', path, os.path.splitext(path)[0]],
+            check=True, timeout=60)
 
 
 def pdf_text(content):
