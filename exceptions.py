@@ -94,6 +94,10 @@ class PreparationDateError(AccessError):
     "The preparation date of a delivery note already done"
 
 
+class FollowUpPrintError(UserError):
+    "A printed follow-up of more rows than a server should lay out"
+
+
 class EinvoiceInvalid(ValidationError):
     "The electronic invoice (CII) breaks the EN 16931 or French rules"
 

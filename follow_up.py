@@ -14,6 +14,7 @@ from sql.conditionals import Case, Coalesce
 from sql.functions import DateTrunc, Substring
 from sql.operators import Concat, Exists, Like
 
+import trytond.config as config
 from trytond.backend import MAX_QUERY_PARAMS
 from trytond.i18n import gettext
 from trytond.model import Index, ModelSQL, ModelView, fields
@@ -27,7 +28,7 @@ from trytond.transaction import Transaction, without_check_access
 from trytond.wizard import Button, StateReport, StateView, Wizard
 
 from .document import DocumentMixin
-from .exceptions import PreparationDateError
+from .exceptions import FollowUpPrintError, PreparationDateError
 from .reminder import company_template, remind, send_email
 
 # The states of a delivery note whose preparation date is history
@@ -952,6 +953,7 @@ class FollowUpReport(DocumentMixin, CompanyReport):
     @classmethod
     def execute(cls, ids, data):
         data = dict(data or {})
+        cls.check_size(len(ids))
         # The rows exist only in the context of their company and period,
         # which the print wizard sends with the data
         context = {
@@ -959,6 +961,19 @@ class FollowUpReport(DocumentMixin, CompanyReport):
             if data.get(k)}
         with Transaction().set_context(**context):
             return super().execute(ids, data)
+
+    @classmethod
+    def check_size(cls, count):
+        "Refuse to print more rows than follow_up_print_max_rows"
+        # WeasyPrint lays out the whole table in memory: some 5 ms and
+        # 150 kB a row (doc/performance.md §4), so a limit keeps one print
+        # from taking the memory of the server
+        maximum = config.getint(
+            'sale_chain', 'follow_up_print_max_rows', default=2000)
+        if maximum and count > maximum:
+            raise FollowUpPrintError(gettext(
+                    'sale_chain.msg_follow_up_print_too_long',
+                    count=count, maximum=maximum))
 
     @classmethod
     def _get_records(cls, ids, model, data):
@@ -1069,6 +1084,9 @@ class FollowUpPrint(Wizard):
             rows = FollowUp.search(domain, order=[
                     ('sale_date', 'ASC'), ('number', 'ASC'), ('id', 'ASC')])
         data['ids'] = [r.id for r in rows]
+        # Refused before the client asks for a report it cannot have
+        pool.get('sale_chain.follow_up', type='report').check_size(
+            len(data['ids']))
         return action, data
 
 

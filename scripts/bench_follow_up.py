@@ -16,10 +16,12 @@ document chain of one order (its "Document Chain" tab: the sale's
 chain_documents, then the rows' list fields; sale.chain.document is a
 union of sales, delivery notes, returns and invoices; the invoiced and paid
 orders, 60 %, have an invoice).
-Prints the median of 5 runs in milliseconds; then the printed follow-up
-(report sale_chain.follow_up, rendered through its report class as the
-client calls it) of REPORT_ROWS rows, median of 3 runs in seconds; the
-query plan of the late tab; last, one run of the weekly repair task on
+Prints the median of 5 runs in milliseconds; then the query plan of the
+late tab; the printed follow-up (report sale_chain.follow_up, through its
+report class) of REPORT_ROWS rows (environment, "10000" by default),
+median of REPORT_RUNS (3) runs in seconds and the peak of Python memory,
+as printed now (HTML + WeasyPrint, PDF) and by the former OpenDocument
+template (ODT as it was served, and converted by LibreOffice); last, one run of the weekly repair task on
 the open orders, another after the follow-up values of 1 % of the orders
 were erased and another after every move was written (all open orders to
 recompute).
@@ -28,6 +30,7 @@ recompute).
         .venv/bin/python scripts/bench_follow_up.py [10000 50000 100000]
     TRYTOND_DATABASE_URI=sqlite:// DB_NAME=:memory: \\
         .venv/bin/python scripts/bench_follow_up.py 10000
+    BENCH_PARTS=report REPORT_ROWS="1000 10000" ... bench_follow_up.py 10000
 """
 import datetime as dt
 import os
@@ -49,10 +52,15 @@ from trytond.tests.tools import activate_modules  # noqa: E402
 
 from bench_common import create_category  # noqa: E402
 
-SIZES = [int(s) for s in sys.argv[1:]] or [10000, 50000, 100000]
+# --refresh COMPANY: the repair task alone, on the existing database, in
+# a process of its own (its peak memory is then its own)
+REFRESH_CHILD = sys.argv[1:2] == ['--refresh']
+SIZES = (not REFRESH_CHILD and [int(s) for s in sys.argv[1:]]) or [
+    10000, 50000, 100000]
 RUNS = 5
-REPORT_ROWS = 10000
-REPORT_RUNS = 3
+REPORT_ROWS = [
+    int(n) for n in os.environ.get('REPORT_ROWS', '10000').split()]
+REPORT_RUNS = int(os.environ.get('REPORT_RUNS', 3))
 CUSTOMERS = 200
 LIST_FIELDS = [
     'number', 'sale_date', 'customer', 'customer.rec_name',
@@ -366,9 +374,14 @@ def main():
             print(rows[-1], flush=True)
     print(header)
     print('\n'.join(rows))
-    explain_late(database, data['company'])
-    measure_report(database, data['company'])
-    measure_refresh(database, data['company'])
+    # BENCH_PARTS narrows what follows, e.g. "report"
+    parts = os.environ.get('BENCH_PARTS', 'plan report refresh').split()
+    if 'plan' in parts:
+        explain_late(database, data['company'])
+    if 'report' in parts:
+        measure_report(database, data['company'])
+    if 'refresh' in parts:
+        measure_refresh(database, data['company'])
 
 
 def explain_late(database, company):
@@ -399,9 +412,19 @@ def explain_late(database, company):
 
 
 def measure_report(database, company):
-    "Print the time to render the follow-up report of REPORT_ROWS rows"
+    """Print the time and the peak of Python memory to render the
+    follow-up report of REPORT_ROWS rows: as printed now (HTML converted to
+    PDF by WeasyPrint) and by the former OpenDocument template (read from
+    git), as it was served (ODT) and converted to PDF by LibreOffice when
+    soffice is there"""
+    import shutil
+    import tracemalloc
+
+    from bench_reports import Action, odt_template
     from trytond.pool import Pool
     from trytond.transaction import Transaction
+    # The commit which replaced the .fodt by the HTML template
+    revision = '05ea6a8^'
     with Transaction().start(database, 1, context={
                 'company': company,
                 'companies': [company],
@@ -409,20 +432,53 @@ def measure_report(database, company):
                 }):
         pool = Pool()
         FollowUp = pool.get('sale.follow_up')
-        FollowUpReport = pool.get('sale_chain.follow_up', type='report')
-        ids = [r.id for r in FollowUp.search([], limit=REPORT_ROWS)]
-        result = []
+        ActionReport = pool.get('ir.action.report')
+        Report = pool.get('sale_chain.follow_up', type='report')
+        action, = ActionReport.search([
+                ('report_name', '=', 'sale_chain.follow_up'),
+                ])
+        fodt = odt_template(revision, 'follow_up.fodt')
+        variants = [('HTML + WeasyPrint', Action(action))]
+        odt = Action(action, fodt, 'odt')
+        odt.extension = 'odt'
+        variants.append(('former ODT', odt))
+        if shutil.which('soffice'):
+            variants.append(
+                ('former ODT + LibreOffice', Action(action, fodt, 'odt')))
+        for count in REPORT_ROWS:
+            ids = [r.id for r in FollowUp.search([], limit=count)]
+            records = Report._get_records(ids, 'sale.follow_up', {})
+            for label, variant in variants:
+                result = []
 
-        def render():
-            result[:] = FollowUpReport.execute(ids, {})
+                def render():
+                    context = Report.get_context(records, {}, {})
+                    data = Report.render(variant, context)
+                    result[:] = Report.convert(variant, data)
 
-        ms = measure(render, runs=REPORT_RUNS)
-        oext, content = result[0], result[1]
-        print("report of %d rows: %.1f s (%s, %d kB)" % (
-                len(ids), ms / 1000, oext, len(content) // 1024))
+                seconds = measure(render, runs=REPORT_RUNS) / 1000
+                tracemalloc.start()
+                render()
+                _, peak = tracemalloc.get_traced_memory()
+                tracemalloc.stop()
+                oext, content = result
+                print("report of %d rows, %s: %.1f s, peak %.0f MiB "
+                    "(%s, %d kB)" % (len(ids), label, seconds,
+                        peak / 1024 / 1024, oext, len(content) // 1024),
+                    flush=True)
 
 
 def measure_refresh(database, company):
+    """Run measure_refresh_here in a process of its own, unless the
+    database lives only in this one"""
+    import subprocess
+    if database == ':memory:':
+        return measure_refresh_here(database, company)
+    subprocess.run([sys.executable, os.path.abspath(__file__),
+            '--refresh', str(company)], check=True)
+
+
+def measure_refresh_here(database, company):
     """Print the time and peak memory of one run of the weekly repair task
     on the open orders, then of a run after the follow-up values of 1 % of
     the orders were erased (the task commits its batches)"""
@@ -483,4 +539,9 @@ def measure_refresh(database, company):
 
 
 if __name__ == '__main__':
-    main()
+    if REFRESH_CHILD:
+        from proteus import config
+        config.set_trytond(os.environ['DB_NAME'])
+        measure_refresh_here(os.environ['DB_NAME'], int(sys.argv[2]))
+    else:
+        main()
