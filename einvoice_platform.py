@@ -3,8 +3,9 @@
 """The company's approved platform (PA) and the HTTP client of the AFNOR
 XP Z12-013 Flow and Directory Services it offers: OAuth2 client
 credentials, timeouts on every call, retries with back-off on timeouts and
-5xx, a new token on 401.  The client secret never leaves the server: not in a log line, not in
-an error message, not to a user who is no account administrator."""
+5xx, a new token on 401.  The client secret never leaves the server: not
+in a log line, not in an error message, not to a user who is no account
+administrator."""
 import json
 import logging
 import threading
@@ -27,6 +28,10 @@ RETRIES = 3
 # The directory lines of one SIREN asked at once: a company has one per
 # establishment or service that receives invoices, seldom more
 DIRECTORY_LIMIT = 100
+# How long the answer of the directory serves the restarts of the same
+# posting: Tryton starts a transaction again to take its locks, and the
+# directory is not asked (nor waited for) each time
+DIRECTORY_MEMO = 60
 
 
 def _backoff():
@@ -164,6 +169,7 @@ class Client:
         self._token = None
         self._token_expiry = 0
         self._token_lock = threading.Lock()
+        self._directory_memo = {}
         # The count of the HTTP requests made, for the benchmark
         self.requests = 0
 
@@ -309,14 +315,33 @@ class Client:
         "GET /v1/healthcheck of the Directory Service, which wants a token"
         self.request('GET', '/v1/healthcheck', base=self.directory_url)
 
-    def directory_lines(self, siren, retries=RETRIES):
+    def directory_lines(self, siren, retries=RETRIES, memo=False):
         """POST /v1/directory-line/search: the directory lines of a SIREN
         as dictionaries with the keys address (the addressing identifier:
         SIREN, SIREN_SIRET, SIREN_SIRET_ROUTINGCODE or SIREN_SUFFIX),
         siren, siret, routing, suffix and status (Enabled, Disabled,
-        Upcoming); None without a Directory Service"""
+        Upcoming); None without a Directory Service
+
+        With memo, an answer (or a failure) of the last DIRECTORY_MEMO
+        seconds serves again."""
         if not self.directory_url:
             return None
+        now = time.monotonic()
+        if memo:
+            found = self._directory_memo.get(siren)
+            if found and now - found[0] < DIRECTORY_MEMO:
+                if isinstance(found[1], Exception):
+                    raise found[1]
+                return [dict(l) for l in found[1]]
+        try:
+            lines = self._directory_lines(siren, retries)
+        except (PlatformUnavailable, PlatformRefused) as exception:
+            self._directory_memo[siren] = (now, exception)
+            raise
+        self._directory_memo[siren] = (now, lines)
+        return [dict(l) for l in lines]
+
+    def _directory_lines(self, siren, retries):
         body = {
             'filters': {
                 'siren': {'op': 'strict', 'value': siren},
