@@ -261,7 +261,8 @@ class Party(DataCheckMixin, metaclass=PoolMeta):
     einvoice_address = fields.Char(
         "Electronic Invoicing Address",
         help="The routing address of the party on the e-invoicing "
-        "network (BT-34 / BT-49); empty, its SIREN is used.")
+        "network (BT-34 / BT-49); empty, the one of the Directory Service "
+        "is used, else its SIREN.")
     einvoice_address_scheme = fields.Selection([
             ('0225', "0225 - French routing (SIREN_suffix)"),
             ('0009', "0009 - SIRET"),

@@ -1,10 +1,11 @@
 # This file is part of sale_chain.  The COPYRIGHT file at the top level of
 # this repository contains the full copyright notices and license terms.
 """The company's approved platform (PA) and the HTTP client of the AFNOR
-XP Z12-013 Flow Service it offers: OAuth2 client credentials, timeouts on
-every call, retries with back-off on timeouts and 5xx, a new token on
-401.  The client secret never leaves the server: not in a log line, not in
-an error message, not to a user who is no account administrator."""
+XP Z12-013 Flow and Directory Services it offers: OAuth2 client
+credentials, timeouts on every call, retries with back-off on timeouts and
+5xx, a new token on 401.  The client secret never leaves the server: not
+in a log line, not in an error message, not to a user who is no account
+administrator."""
 import json
 import logging
 import threading
@@ -24,6 +25,13 @@ logger = logging.getLogger(__name__)
 # What a server error or a lost connection gets before giving up; the
 # delays double from the back-off
 RETRIES = 3
+# The directory lines of one SIREN asked at once: a company has one per
+# establishment or service that receives invoices, seldom more
+DIRECTORY_LIMIT = 100
+# How long the answer of the directory serves the restarts of the same
+# posting: Tryton starts a transaction again to take its locks, and the
+# directory is not asked (nor waited for) each time
+DIRECTORY_MEMO = 60
 
 
 def _backoff():
@@ -114,6 +122,8 @@ class Platform(ModelSQL, ModelView):
             try:
                 client.healthcheck()
                 client.token(renew=True)
+                if client.directory_url:
+                    client.directory_healthcheck()
             except PlatformRefused as exception:
                 raise PlatformError(gettext(
                         'sale_chain.msg_platform_refused',
@@ -159,6 +169,7 @@ class Client:
         self._token = None
         self._token_expiry = 0
         self._token_lock = threading.Lock()
+        self._directory_memo = {}
         # The count of the HTTP requests made, for the benchmark
         self.requests = 0
 
@@ -175,12 +186,14 @@ class Client:
         key = cls.key(platform)
         with cls._lock:
             client = cls._clients.get(key)
-            if client is None or (client.url, client.token_url,
-                    client.client_id, client._secret,
+            if client is None or (client.url, client.directory_url,
+                    client.token_url, client.client_id, client._secret,
                     client.organization_id, client.test_mode) != (
-                    platform.url.rstrip('/'), platform.token_url,
-                    platform.client_id, platform.client_secret,
-                    platform.organization_id, platform.test_mode):
+                    platform.url.rstrip('/'),
+                    (platform.directory_url or '').rstrip('/'),
+                    platform.token_url, platform.client_id,
+                    platform.client_secret, platform.organization_id,
+                    platform.test_mode):
                 client = cls._clients[key] = cls(platform)
             return client
 
@@ -221,7 +234,7 @@ class Client:
                 int(data.get('expires_in', 300)) - 30, 1)
             return self._token
 
-    def request(self, method, path, base=None, **kwargs):
+    def request(self, method, path, base=None, retries=RETRIES, **kwargs):
         """Call the platform: retried with back-off on timeouts, lost
         connections and 5xx; a new token once on 401"""
         import requests
@@ -258,7 +271,7 @@ class Client:
             attempt += 1
             logger.info("%s %s: %s (attempt %s)", method, path, error,
                 attempt)
-            if attempt > RETRIES:
+            if attempt > retries:
                 raise PlatformUnavailable(error)
             time.sleep(delay)
             delay *= 2
@@ -298,29 +311,70 @@ class Client:
         return self.request('GET', '/v1/flows/%s' % flow_id,
             params={'docType': 'Original'}).content
 
-    def directory_line(self, siren):
-        """The directory lines of a SIREN (Directory Service) as
-        [(addressing identifier, SIRET or None)]"""
+    def directory_healthcheck(self):
+        "GET /v1/healthcheck of the Directory Service, which wants a token"
+        self.request('GET', '/v1/healthcheck', base=self.directory_url)
+
+    def directory_lines(self, siren, retries=RETRIES, memo=False):
+        """POST /v1/directory-line/search: the directory lines of a SIREN
+        as dictionaries with the keys address (the addressing identifier:
+        SIREN, SIREN_SIRET, SIREN_SIRET_ROUTINGCODE or SIREN_SUFFIX),
+        siren, siret, routing, suffix and status (Enabled, Disabled,
+        Upcoming); None without a Directory Service
+
+        With memo, an answer (or a failure) of the last DIRECTORY_MEMO
+        seconds serves again."""
         if not self.directory_url:
             return None
+        now = time.monotonic()
+        if memo:
+            found = self._directory_memo.get(siren)
+            if found and now - found[0] < DIRECTORY_MEMO:
+                if isinstance(found[1], Exception):
+                    raise found[1]
+                return [dict(l) for l in found[1]]
+        try:
+            lines = self._directory_lines(siren, retries)
+        except (PlatformUnavailable, PlatformRefused) as exception:
+            self._directory_memo[siren] = (now, exception)
+            raise
+        self._directory_memo[siren] = (now, lines)
+        return [dict(l) for l in lines]
+
+    def _directory_lines(self, siren, retries):
         body = {
             'filters': {
-                'addressingIdentifier': {
-                    'op': 'strict', 'value': siren},
+                'siren': {'op': 'strict', 'value': siren},
                 },
+            'sorting': [
+                {'field': 'addressingIdentifier', 'order': 'ascending'},
+                ],
+            'limit': DIRECTORY_LIMIT,
+            'ignore': 0,
             }
         try:
             data = self.request('POST', '/v1/directory-line/search',
-                base=self.directory_url, json=body).json()
+                base=self.directory_url, retries=retries, json=body).json()
         except PlatformRefused as exception:
+            # Some directories answer "not found" rather than no result
             if exception.status == 404:
                 return []
             raise
         lines = []
-        for result in data.get('results', []):
-            identifier = result.get('addressingIdentifier')
-            if identifier:
-                lines.append((identifier, result.get('siret')))
+        for result in data.get('results') or []:
+            address = result.get('addressingIdentifier')
+            # A search by SIREN gives only its lines: a line of another is
+            # a directory's error, never a routing address of the party
+            if not address or result.get('siren', siren) != siren:
+                continue
+            lines.append({
+                    'address': address,
+                    'siren': result.get('siren', siren),
+                    'siret': result.get('siret'),
+                    'routing': result.get('routingIdentifier'),
+                    'suffix': result.get('addressingSuffix'),
+                    'status': result.get('directoryLineStatus'),
+                    })
         return lines
 
 

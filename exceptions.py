@@ -116,3 +116,15 @@ class PlatformError(UserError):
 
 class EinvoiceSendError(UserError):
     "An electronic invoice which cannot be sent, or a status kept as is"
+
+
+class DirectoryError(UserError):
+    "A look-up of the Directory Service which cannot be made"
+
+
+class DirectoryReadonly(AccessError):
+    "The answer of the Directory Service, which only the look-up writes"
+
+
+class DirectoryWarning(UserWarning):
+    "A business customer the Directory Service does not know"

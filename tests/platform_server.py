@@ -3,7 +3,8 @@
 """A local approved platform (PA) for the tests, the benchmark and the demo
 
 It serves, on the loopback only, the AFNOR XP Z12-013 Flow Service
-endpoints the module uses and an OAuth2 token endpoint; every request and
+endpoints the module uses, those of the Directory Service under
+/directory-service and an OAuth2 token endpoint; every request and
 response is validated against the OpenAPI of ../shared/einvoice/ by
 openapi-core when both are there.  Uploaded invoices are checked with the
 module's own validator and answered by a "déposée" or "rejetée" lifecycle
@@ -24,6 +25,10 @@ from werkzeug.wrappers import Request, Response
 SHARED = os.path.normpath(os.path.join(
         os.path.dirname(__file__), '..', '..', 'shared', 'einvoice'))
 OPENAPI = os.path.join(SHARED, 'afnor-xp-z12-013', 'flow-service-1.3.0.json')
+DIRECTORY_OPENAPI = os.path.join(
+    SHARED, 'afnor-xp-z12-013', 'directory-service-1.3.0.json')
+# Where the Directory Service is served, as the base path of its OpenAPI
+DIRECTORY_PATH = '/directory-service'
 CDAR_XSLT = os.path.join(SHARED, 'cdar', 'BR-FR-CDV-Schematron-CDAR.xslt')
 
 
@@ -31,20 +36,20 @@ def _iso(value):
     return value.strftime('%Y-%m-%dT%H:%M:%S.%fZ')
 
 
-def openapi_spec():
-    """The Flow Service OpenAPI (openapi-core) served at the local URL, or
-    None with the reason when the shared folder or the library is absent"""
-    if not os.path.exists(OPENAPI):
-        return None, 'the OpenAPI of the Flow Service (%s) is absent' % (
-            OPENAPI)
+def openapi_spec(path=OPENAPI, base='/'):
+    """The OpenAPI (openapi-core) of path served at base of the local URL,
+    or None with the reason when the shared folder or the library is
+    absent"""
+    if not os.path.exists(path):
+        return None, 'the OpenAPI %s is absent' % path
     try:
         from openapi_core import OpenAPI
     except ImportError:
         return None, 'openapi-core is not installed'
-    with open(OPENAPI) as fp:
+    with open(path) as fp:
         spec = json.load(fp)
     # The servers of the file are the PA's public URLs
-    spec['servers'] = [{'url': '/'}]
+    spec['servers'] = [{'url': base}]
     return OpenAPI.from_dict(spec), None
 
 
@@ -58,6 +63,10 @@ class PlatformServer:
         self.token_lifetime = token_lifetime
         self.validate_invoices = validate_invoices
         self.openapi, self.openapi_missing = openapi_spec()
+        self.directory_openapi, missing = openapi_spec(
+            DIRECTORY_OPENAPI, DIRECTORY_PATH)
+        if missing and not self.openapi_missing:
+            self.openapi_missing = missing
         self.lock = threading.RLock()
         self.reset()
         self._server = None
@@ -76,6 +85,7 @@ class PlatformServer:
             self.delay_count = 0
             self.rejects = {}
             self.clock = 0
+            self.directory = {}
 
     # Running
 
@@ -104,13 +114,18 @@ class PlatformServer:
         return 'http://127.0.0.1:%s' % self.port
 
     @property
+    def directory_url(self):
+        return self.url + DIRECTORY_PATH
+
+    @property
     def token_url(self):
         return self.url + '/oauth/token'
 
     # Faults
 
     def fail(self, times, status=500):
-        "Answer status to the next times requests of the Flow Service"
+        """Answer status to the next times requests of the Flow or the
+        Directory Service"""
         with self.lock:
             self.faults.extend([status] * times)
 
@@ -127,6 +142,41 @@ class PlatformServer:
         "Answer the next invoice uploaded by a rejetée"
         with self.lock:
             self.rejects[None] = (reason_code, reason)
+
+    # The directory
+
+    def add_directory_line(self, siren, siret=None, routing=None,
+            suffix=None, status='Enabled', platform_type='WK'):
+        """Register the directory line of siren, of its establishment
+        siret, of a routing code of siret or of a suffix; return its
+        addressing identifier"""
+        parts = [siren]
+        if siret:
+            parts.append(siret)
+            if routing:
+                parts.append(routing)
+        elif suffix:
+            parts.append(suffix)
+        address = '_'.join(parts)
+        line = {
+            'addressingIdentifier': address,
+            'siren': siren,
+            'platformType': platform_type,
+            'directoryLineStatus': status,
+            }
+        if siret:
+            line['siret'] = siret
+        if siret and routing:
+            line['routingIdentifier'] = routing
+        if suffix and not siret:
+            line['addressingSuffix'] = suffix
+        with self.lock:
+            self.directory[address] = line
+        return address
+
+    def remove_directory_line(self, address):
+        with self.lock:
+            del self.directory[address]
 
     # What the tests look at
 
@@ -217,18 +267,23 @@ class PlatformServer:
             fault = self.faults.pop(0) if self.faults else None
         if fault:
             return self.error(fault, 'SERVER_ERROR')
+        directory = path.startswith(DIRECTORY_PATH + '/')
         if path == '/v1/healthcheck':
             return Response(status=200)
         if not self.authorized(request):
             return self.error(401, 'INVALID_TOKEN')
-        if self.openapi:
+        openapi = self.directory_openapi if directory else self.openapi
+        if openapi:
             from openapi_core.contrib.werkzeug import WerkzeugOpenAPIRequest
             try:
-                self.openapi.validate_request(WerkzeugOpenAPIRequest(request))
+                openapi.validate_request(WerkzeugOpenAPIRequest(request))
             except Exception as exception:
                 self.errors.append('request %s: %s' % (path, exception))
                 return self.error(400, 'INVALID_REQUEST', str(exception))
-        if path == '/v1/flows' and request.method == 'POST':
+        if directory:
+            response = self.dispatch_directory(
+                request, path[len(DIRECTORY_PATH):])
+        elif path == '/v1/flows' and request.method == 'POST':
             response = self.create_flow(request)
         elif path == '/v1/flows/search' and request.method == 'POST':
             response = self.search(request)
@@ -236,16 +291,68 @@ class PlatformServer:
             response = self.get_flow(request, path.rsplit('/', 1)[1])
         else:
             response = self.error(404, 'NOT_FOUND')
-        if self.openapi:
+        if openapi:
             from openapi_core.contrib.werkzeug import (
                 WerkzeugOpenAPIRequest, WerkzeugOpenAPIResponse)
             try:
-                self.openapi.validate_response(
+                openapi.validate_response(
                     WerkzeugOpenAPIRequest(request),
                     WerkzeugOpenAPIResponse(response))
             except Exception as exception:
                 self.errors.append('response %s: %s' % (path, exception))
         return response
+
+    def dispatch_directory(self, request, path):
+        prefix = '/v1/directory-line/code:'
+        if path == '/v1/healthcheck' and request.method == 'GET':
+            return Response(status=200)
+        elif path == '/v1/directory-line/search' and request.method == 'POST':
+            return self.search_directory(request)
+        elif path.startswith(prefix) and request.method == 'GET':
+            with self.lock:
+                line = self.directory.get(path[len(prefix):])
+            if line is None:
+                return self.error(404, 'MISSING_RESOURCE',
+                    'Requested resource is Not Found')
+            return self.json(dict(line,
+                    directoryLineStatus=(
+                        'Enabled' if line['directoryLineStatus'] == 'Enabled'
+                        else 'Disabled')))
+        return self.error(404, 'NOT_FOUND')
+
+    def search_directory(self, request):
+        body = json.loads(request.get_data() or b'{}')
+        filters = body.get('filters') or {}
+        with self.lock:
+            lines = sorted(self.directory.values(),
+                key=lambda l: l['addressingIdentifier'])
+
+        def match(line, name, value):
+            op, value = value.get('op', 'strict'), value.get('value')
+            if value is None:
+                return True
+            if op == 'contains':
+                return value in (line.get(name) or '')
+            if op == 'startWith':
+                return (line.get(name) or '').startswith(value)
+            return line.get(name) == value
+        selected = [l for l in lines
+            if all(match(l, n, v) for n, v in filters.items())]
+        for sort in reversed(body.get('sorting') or []):
+            selected.sort(key=lambda l: l.get(sort['field']) or '',
+                reverse=sort.get('order') == 'descending')
+        ignore = body.get('ignore') or 0
+        limit = body.get('limit') or 50
+        fields = body.get('fields')
+        results = selected[ignore:ignore + limit]
+        if fields:
+            results = [{k: v for k, v in l.items() if k in fields}
+                for l in results]
+        return self.json({
+                'search': body,
+                'totalNumberOfResults': len(selected),
+                'results': results,
+                })
 
     def token(self, request):
         auth = request.authorization
