@@ -76,6 +76,7 @@ class PlatformServer:
             self.delay_count = 0
             self.rejects = {}
             self.clock = 0
+            self.reset_webhooks()
 
     # Running
 
@@ -234,6 +235,8 @@ class PlatformServer:
             response = self.search(request)
         elif path.startswith('/v1/flows/') and request.method == 'GET':
             response = self.get_flow(request, path.rsplit('/', 1)[1])
+        elif path.startswith('/v1/webhooks'):
+            response = self.webhook_dispatch(request)
         else:
             response = self.error(404, 'NOT_FOUND')
         if self.openapi:
@@ -288,6 +291,7 @@ class PlatformServer:
             self.order.append(flow_id)
             flow['content'] = content
             flow['invoice'] = invoice
+        self.flow_stored(flow)
         return flow
 
     def public(self, flow):
@@ -418,4 +422,161 @@ class PlatformServer:
             content_type='application/octet-stream',
             headers={'Content-Disposition':
                 'attachment;filename=%s' % flow['name']})
+
+
+    # Webhooks
+
+    def reset_webhooks(self):
+        with self.lock:
+            self.webhooks = {}
+            self.deliveries = []
+            # None: each callback at once in a thread; a list: kept there
+            # until release_deliveries() makes them in the calling thread
+            self.held = None
+            # Seconds before a callback, so that the upload's transaction
+            # is committed when the seller fetches its déposée
+            self.delivery_delay = 0
+            # Deliveries made again, 5 seconds apart, while they fail
+            self.delivery_retries = 0
+            # How the callbacks are made: (url, data, headers, timeout) ->
+            # HTTP status; None, over HTTP
+            self.transport = None
+            self.delivered = threading.Condition(self.lock)
+
+    def webhook_dispatch(self, request):
+        "GET and POST /v1/webhooks, DELETE /v1/webhooks/{webhookUid}"
+        path = request.path
+        if path == '/v1/webhooks' and request.method == 'GET':
+            with self.lock:
+                webhooks = [self.webhook_public(w)
+                    for w in self.webhooks.values()]
+            # The schema requires webhookIds, and lists webhooks
+            return self.json({
+                    'count': len(webhooks),
+                    'webhookIds': [w['webhookId'] for w in webhooks],
+                    'webhooks': webhooks,
+                    })
+        if path == '/v1/webhooks' and request.method == 'POST':
+            params = json.loads(request.get_data())
+            webhook = dict(params,
+                webhookId=str(uuid.uuid4()),
+                # 256 bits of a secure generator
+                signingKey=base64.b64encode(
+                    secrets.token_bytes(32)).decode('ascii'),
+                createdAt=_iso(dt.datetime.utcnow()))
+            with self.lock:
+                self.webhooks[webhook['webhookId']] = webhook
+            return self.json({k: webhook[k]
+                    for k in ['webhookId', 'signingKey', 'createdAt']},
+                status=201)
+        if request.method == 'DELETE':
+            uid = path.rsplit('/', 1)[1]
+            with self.lock:
+                if self.webhooks.pop(uid, None) is None:
+                    return self.error(404, 'NOT_FOUND')
+            return Response(status=204)
+        return self.error(404, 'NOT_FOUND')
+
+    @staticmethod
+    def webhook_public(webhook):
+        # The signing key is given once, at the creation
+        return {k: v for k, v in webhook.items() if k != 'signingKey'}
+
+    @staticmethod
+    def sign(signing_key, payload, timestamp):
+        """The Afnor-Signature of payload at timestamp: base64 of the
+        HMAC-SHA-256 with the key of the SHA-256 fingerprint of
+        payload + '@' + epoch seconds"""
+        import hmac
+        fingerprint = hashlib.sha256(
+            payload + b'@' + str(timestamp).encode('ascii')).digest()
+        return base64.b64encode(hmac.new(
+                base64.b64decode(signing_key), fingerprint,
+                hashlib.sha256).digest()).decode('ascii')
+
+    def subscribed(self, flow):
+        "The webhooks whose filters take flow"
+        with self.lock:
+            webhooks = list(self.webhooks.values())
+        return [w for w in webhooks
+            if (not w.get('flowTypes') or flow['flowType'] in w['flowTypes'])
+            and (not w.get('flowDirection')
+                or flow['flowDirection'] == w['flowDirection'])
+            and (not w.get('ackStatus')
+                or flow['acknowledgement']['status'] == w['ackStatus'])]
+
+    def flow_stored(self, flow):
+        "Call back the subscribers of a new flow, in a thread each"
+        for webhook in self.subscribed(flow):
+            with self.lock:
+                if self.held is not None:
+                    self.held.append((webhook, flow))
+                    continue
+            threading.Thread(target=self.deliver_retrying,
+                args=(webhook, flow), daemon=True).start()
+
+    def deliver_retrying(self, webhook, flow):
+        "Deliver, and again every 5 seconds while it fails, if asked"
+        time.sleep(self.delivery_delay)
+        for attempt in range(1 + self.delivery_retries):
+            if attempt:
+                time.sleep(5)
+            status = self.deliver(webhook, flow)
+            if status is not None and status < 500:
+                return status
+
+    def hold_deliveries(self):
+        with self.lock:
+            if self.held is None:
+                self.held = []
+
+    def release_deliveries(self):
+        "Make the callbacks held, in this thread: their HTTP statuses"
+        with self.lock:
+            held, self.held = self.held or [], []
+        return [self.deliver(w, f) for w, f in held]
+
+    def deliver(self, webhook, flow, timestamp=None, signature=None,
+            timeout=5, delay=0):
+        """POST the flow signed to the callback URL of webhook; the HTTP
+        status, or None when the call failed (the poll catches up)"""
+        import requests
+        if delay:
+            time.sleep(delay)
+        payload = json.dumps(self.public(flow)).encode('utf-8')
+        if timestamp is None:
+            timestamp = int(time.time())
+        if signature is None:
+            signature = self.sign(webhook['signingKey'], payload, timestamp)
+        headers = {
+            'Content-Type': 'application/json',
+            'Afnor-Signature': signature,
+            'Afnor-Signature-Timestamp': str(timestamp),
+            }
+        status = error = None
+        try:
+            if self.transport:
+                status = self.transport(
+                    webhook['callbackUrl'], payload, headers, timeout)
+            else:
+                status = requests.post(webhook['callbackUrl'], data=payload,
+                    headers=headers, timeout=timeout).status_code
+        except requests.RequestException as exception:
+            error = exception.__class__.__name__
+        with self.lock:
+            self.deliveries.append({
+                    'webhookId': webhook['webhookId'],
+                    'flowId': flow['flowId'],
+                    'status': status,
+                    'error': error,
+                    })
+            self.delivered.notify_all()
+        return status
+
+    def wait_deliveries(self, count, timeout=10):
+        "Wait until count callbacks were made; the deliveries"
+        with self.lock:
+            self.delivered.wait_for(
+                lambda: len(self.deliveries) >= count, timeout=timeout)
+            return list(self.deliveries)
 
