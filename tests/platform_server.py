@@ -580,3 +580,163 @@ class PlatformServer:
                 lambda: len(self.deliveries) >= count, timeout=timeout)
             return list(self.deliveries)
 
+
+# The demo: the platform as a process, its flows kept in a file, and a
+# scripted lifecycle
+
+class DemoLifecycle:
+    """The statuses the demo's platform issues by itself, the same at every
+    run: each invoice deposited is made available some seconds later, then
+    one in five is refused by the buyer and one in five approved and its
+    payment transmitted"""
+    # Seconds after the invoice is seen (at the start for the invoices
+    # already there); two seconds more for each next invoice
+    MADE_AVAILABLE = 10
+    DECIDED = 25
+    PAID = 40
+    STAGGER = 2
+
+    def __init__(self, server, state=None):
+        self.server = server
+        self.state = state
+        self.done = set()
+        self.seen = {}
+        self._saved = None
+
+    def plan(self, index):
+        "[(seconds, code, add_status keywords)] of the index-th invoice"
+        offset = self.STAGGER * index
+        steps = [(self.MADE_AVAILABLE + offset, '203', {})]
+        if index % 5 == 1:
+            steps.append((self.DECIDED + offset, '210', {
+                        'reason_code': 'CMD_ERR',
+                        'reason': "Prix non conforme à la commande",
+                        'sender': ('BY', None, None),
+                        }))
+        elif index % 5 == 3:
+            steps.append((self.DECIDED + offset, '205', {
+                        'sender': ('BY', None, None)}))
+            steps.append((self.PAID + offset, '211', {
+                        'sender': ('BY', None, None)}))
+        return steps
+
+    def deposited(self):
+        "The invoice flows, in the order of their upload"
+        # The module sends only the invoices its validator passed: each is
+        # déposée
+        return self.server.invoices()
+
+    def tick(self):
+        now = time.monotonic()
+        for index, flow in enumerate(self.deposited()):
+            seen = self.seen.setdefault(flow['flowId'], now)
+            for delay, code, kwargs in self.plan(index):
+                key = (flow['flowId'], code)
+                if key in self.done or now < seen + delay:
+                    continue
+                self.server.add_status(flow, code, **kwargs)
+                self.done.add(key)
+                print('%s: %s %s' % (
+                        _iso(dt.datetime.utcnow()), flow['invoice']['number'],
+                        code), flush=True)
+        self.save()
+
+    def run(self):
+        while True:
+            try:
+                self.tick()
+            except Exception as exception:
+                print('lifecycle: %r' % exception, flush=True)
+            time.sleep(0.5)
+
+    # The file of the flows: the demo database is built by one run of the
+    # platform and served beside another
+
+    def save(self):
+        import pickle
+        server = self.server
+        if not self.state:
+            return
+        with server.lock:
+            version = (len(server.order), tuple(server.webhooks),
+                len(self.done))
+            if version == self._saved:
+                return
+            data = pickle.dumps({
+                    'flows': server.flows,
+                    'order': server.order,
+                    'webhooks': server.webhooks,
+                    'clock': server.clock,
+                    'done': self.done,
+                    })
+        with open(self.state + '.new', 'wb') as fp:
+            fp.write(data)
+        os.replace(self.state + '.new', self.state)
+        self._saved = version
+
+    def load(self):
+        import pickle
+        if not self.state or not os.path.exists(self.state):
+            return
+        with open(self.state, 'rb') as fp:
+            data = pickle.load(fp)
+        server = self.server
+        with server.lock:
+            server.flows = data['flows']
+            server.order = data['order']
+            server.webhooks = data['webhooks']
+            server.clock = data['clock']
+        self.done = data['done']
+
+
+def main():
+    import argparse
+    import signal
+    parser = argparse.ArgumentParser(
+        description="The local e-invoicing platform (PA) on 127.0.0.1")
+    parser.add_argument('--port', type=int, default=8282)
+    parser.add_argument('--client-id', default='sale-chain-demo')
+    parser.add_argument('--client-secret', default='demo-secret',
+        help="the OAuth2 client secret of the account (a local demo's)")
+    parser.add_argument('--state',
+        help="the file where the flows and the webhooks are kept")
+    parser.add_argument('--no-lifecycle', action='store_true',
+        help="no scripted statuses after the déposée")
+    args = parser.parse_args()
+
+    server = PlatformServer(
+        client_id=args.client_id, client_secret=args.client_secret)
+    lifecycle = DemoLifecycle(server, state=args.state)
+    lifecycle.load()
+    # The upload's transaction is committed when the seller fetches the
+    # déposée it was told of
+    server.delivery_delay = 2
+    # The demo's trytond may start after the platform
+    server.delivery_retries = 12
+    server.start(args.port)
+    if server.openapi_missing:
+        print('no OpenAPI validation: %s' % server.openapi_missing,
+            flush=True)
+    print('platform on %s (%s flows, %s webhooks)' % (
+            server.url, len(server.flows), len(server.webhooks)),
+        flush=True)
+
+    def stop(signum, frame):
+        raise SystemExit(0)
+    signal.signal(signal.SIGTERM, stop)
+    try:
+        if args.no_lifecycle:
+            while True:
+                time.sleep(0.5)
+                lifecycle.save()
+        else:
+            lifecycle.run()
+    except KeyboardInterrupt:
+        pass
+    finally:
+        lifecycle.save()
+        server.stop()
+
+
+if __name__ == '__main__':
+    main()
