@@ -500,8 +500,6 @@ class Invoice(metaclass=PoolMeta):
                 last[0].date - dt.timedelta(days=1)).isoformat() + 'Z'
         else:
             where['updatedAfter'] = '2000-01-01T00:00:00Z'
-        siren = platform.company.party.siren
-        siren = (siren.code_compact if siren else None)
         cursor = None
         seen = set()
         while True:
@@ -514,24 +512,37 @@ class Invoice(metaclass=PoolMeta):
             flow_ids = [r['flowId'] for r in results
                 if r['flowId'] not in seen]
             seen.update(flow_ids)
-            known = {s.flow_id for s in Status.search([
-                        ('flow_id', 'in', flow_ids),
-                        ])} if flow_ids else set()
-            messages = []
-            for flow_id in flow_ids:
-                if flow_id in known:
-                    continue
-                try:
-                    xml = client.download(flow_id)
-                except (PlatformUnavailable, PlatformRefused):
-                    # Fetched at the next poll
-                    continue
-                parsed = cdar.parse(xml)
-                if parsed and parsed['code'] in dict(cdar.STATUSES):
-                    messages.append((flow_id, xml, parsed))
-            cls._einvoice_store(siren, messages)
+            cls._einvoice_fetch_flows(platform, flow_ids)
             if not cursor or not results:
                 break
+
+    @classmethod
+    def _einvoice_fetch_flows(cls, platform, flow_ids):
+        """Download the lifecycle flows not yet stored and store their
+        statuses: the poll's and the webhook's"""
+        pool = Pool()
+        Status = pool.get('account.invoice.einvoice.status')
+        if not flow_ids:
+            return
+        client = platform.client()
+        siren = platform.company.party.siren
+        siren = (siren.code_compact if siren else None)
+        known = {s.flow_id for s in Status.search([
+                    ('flow_id', 'in', flow_ids),
+                    ])}
+        messages = []
+        for flow_id in flow_ids:
+            if flow_id in known:
+                continue
+            try:
+                xml = client.download(flow_id)
+            except (PlatformUnavailable, PlatformRefused):
+                # Fetched at the next poll
+                continue
+            parsed = cdar.parse(xml)
+            if parsed and parsed['code'] in dict(cdar.STATUSES):
+                messages.append((flow_id, xml, parsed))
+        cls._einvoice_store(siren, messages)
 
     @classmethod
     def _einvoice_store(cls, siren, messages):

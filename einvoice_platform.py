@@ -5,20 +5,27 @@ XP Z12-013 Flow and Directory Services it offers: OAuth2 client
 credentials, timeouts on every call, retries with back-off on timeouts and
 5xx, a new token on 401.  The client secret never leaves the server: not
 in a log line, not in an error message, not to a user who is no account
-administrator."""
+administrator.  The same for the signing key of the webhook the platform
+calls back."""
+import base64
+import hashlib
+import hmac
 import json
 import logging
 import threading
 import time
+import urllib.parse
 import uuid
 
 import trytond.config as config
 from trytond.i18n import gettext
 from trytond.model import ModelSQL, ModelView, fields
 from trytond.pool import Pool
+from trytond.pyson import Bool, Eval
 from trytond.transaction import Transaction
+from trytond.url import http_base
 
-from .exceptions import PlatformError
+from .exceptions import PlatformError, WebhookError
 
 logger = logging.getLogger(__name__)
 
@@ -32,6 +39,10 @@ DIRECTORY_LIMIT = 100
 # posting: Tryton starts a transaction again to take its locks, and the
 # directory is not asked (nor waited for) each time
 DIRECTORY_MEMO = 60
+# The age of a webhook call beyond which it is taken for a replay
+WEBHOOK_MAX_AGE = 5 * 60
+# The route of the webhook, under the database name (see routes.py)
+WEBHOOK_PATH = '/sale_chain/einvoice/platform/%s/notify'
 
 
 def _backoff():
@@ -86,12 +97,34 @@ class Platform(ModelSQL, ModelView):
         help="The flows are sent as archive only: the platform checks "
         "them and transmits nothing to the buyers.")
     active = fields.Boolean("Active")
+    webhook_url = fields.Char("Notification URL",
+        states={
+            'readonly': Bool(Eval('webhook_id')),
+            },
+        help="The URL of this Tryton server the platform calls when a "
+        "status arrives; empty, it is made from the [web] hostname of the "
+        "server configuration (or the address the client is connected "
+        "to) at the subscription.")
+    webhook_id = fields.Char("Webhook", readonly=True,
+        help="The platform's identifier of the subscription to the status "
+        "notifications; empty, the statuses are polled only.")
+    webhook_signing_key = fields.Char("Webhook Signing Key", readonly=True,
+        strip=False,
+        help="Given by the platform at the subscription; never shown.")
 
     @classmethod
     def __setup__(cls):
         super().__setup__()
         cls._buttons.update({
                 'test_connection': {},
+                'webhook_subscribe': {
+                    'invisible': Bool(Eval('webhook_id')),
+                    'depends': ['webhook_id'],
+                    },
+                'webhook_unsubscribe': {
+                    'invisible': ~Bool(Eval('webhook_id')),
+                    'depends': ['webhook_id'],
+                    },
                 })
 
     @staticmethod
@@ -105,6 +138,15 @@ class Platform(ModelSQL, ModelView):
     @staticmethod
     def default_company():
         return Transaction().context.get('company')
+
+    @classmethod
+    def copy(cls, platforms, default=None):
+        default = default.copy() if default is not None else {}
+        # A subscription is of one account
+        default.setdefault('webhook_id', None)
+        default.setdefault('webhook_signing_key', None)
+        default.setdefault('webhook_url', None)
+        return super().copy(platforms, default=default)
 
     @classmethod
     def write(cls, *args):
@@ -135,6 +177,97 @@ class Platform(ModelSQL, ModelView):
                         'sale_chain.msg_platform_unavailable',
                         platform=platform.rec_name,
                         error=str(exception))) from None
+
+    def webhook_default_url(self):
+        "The URL of the route of the webhook on this server"
+        path = '/%s%s' % (
+            Transaction().database.name, WEBHOOK_PATH % self.id)
+        return http_base().rstrip('/') + urllib.parse.quote(path)
+
+    @classmethod
+    @ModelView.button
+    def webhook_subscribe(cls, platforms):
+        "Ask the platform to call back at each lifecycle status"
+        for platform in platforms:
+            if platform.webhook_id:
+                continue
+            url = platform.webhook_url or platform.webhook_default_url()
+            try:
+                data = platform.client().webhook_create(url)
+            except PlatformRefused as exception:
+                if exception.status in {404, 405}:
+                    raise WebhookError(gettext(
+                            'sale_chain.msg_webhook_not_offered',
+                            platform=platform.rec_name)) from None
+                raise WebhookError(gettext(
+                        'sale_chain.msg_webhook_refused',
+                        platform=platform.rec_name,
+                        status=exception.status,
+                        code=exception.code or '',
+                        message=exception.message or '')) from None
+            except PlatformUnavailable as exception:
+                raise PlatformError(gettext(
+                        'sale_chain.msg_platform_unavailable',
+                        platform=platform.rec_name,
+                        error=str(exception))) from None
+            if not data.get('webhookId') or not data.get('signingKey'):
+                raise WebhookError(gettext(
+                        'sale_chain.msg_webhook_no_key',
+                        platform=platform.rec_name))
+            cls.write([platform], {
+                    'webhook_url': url,
+                    'webhook_id': data['webhookId'],
+                    'webhook_signing_key': data['signingKey'],
+                    })
+
+    @classmethod
+    @ModelView.button
+    def webhook_unsubscribe(cls, platforms):
+        "Cancel the subscription: the statuses are polled only"
+        for platform in platforms:
+            if not platform.webhook_id:
+                continue
+            try:
+                platform.client().webhook_delete(platform.webhook_id)
+            except PlatformRefused as exception:
+                # Already gone at the platform: forget it here too
+                if exception.status != 404:
+                    raise WebhookError(gettext(
+                            'sale_chain.msg_webhook_refused',
+                            platform=platform.rec_name,
+                            status=exception.status,
+                            code=exception.code or '',
+                            message=exception.message or '')) from None
+            except PlatformUnavailable as exception:
+                raise PlatformError(gettext(
+                        'sale_chain.msg_platform_unavailable',
+                        platform=platform.rec_name,
+                        error=str(exception))) from None
+            cls.write([platform], {
+                    'webhook_id': None,
+                    'webhook_signing_key': None,
+                    })
+
+    def webhook_verify(self, payload, timestamp, signature, now=None):
+        """Tell if signature is the platform's of payload at timestamp:
+        'ok', 'signature' (wrong) or 'expired' (too old or ahead)"""
+        if not self.webhook_signing_key or not signature:
+            return 'signature'
+        if not webhook_signature_valid(
+                self.webhook_signing_key, payload, timestamp, signature):
+            return 'signature'
+        now = time.time() if now is None else now
+        if abs(now - timestamp) > WEBHOOK_MAX_AGE:
+            return 'expired'
+        return 'ok'
+
+    @classmethod
+    def einvoice_fetch_flow(cls, platforms, flow_id):
+        "Fetch the lifecycle flow a webhook told of (the queued task)"
+        pool = Pool()
+        Invoice = pool.get('account.invoice')
+        for platform in platforms:
+            Invoice._einvoice_fetch_flows(platform, [flow_id])
 
     @classmethod
     def get_for(cls, company):
@@ -311,6 +444,25 @@ class Client:
         return self.request('GET', '/v1/flows/%s' % flow_id,
             params={'docType': 'Original'}).content
 
+    def webhook_create(self, callback_url):
+        """POST /v1/webhooks for the lifecycle flows received: the
+        webhookId and the signingKey"""
+        body = {
+            'callbackUrl': callback_url,
+            'flowTypes': ['CustomerInvoiceLC'],
+            'flowDirection': 'In',
+            }
+        return self.request('POST', '/v1/webhooks', json=body).json()
+
+    def webhook_delete(self, webhook_id):
+        "DELETE /v1/webhooks/{webhookUid}"
+        self.request('DELETE', '/v1/webhooks/%s' % webhook_id)
+
+    def webhooks(self):
+        "GET /v1/webhooks: the subscriptions of the account"
+        return self.request('GET', '/v1/webhooks').json().get(
+            'webhooks', [])
+
     def directory_healthcheck(self):
         "GET /v1/healthcheck of the Directory Service, which wants a token"
         self.request('GET', '/v1/healthcheck', base=self.directory_url)
@@ -390,6 +542,26 @@ def _error_message(response):
         return response.json().get('errorMessage')
     except ValueError:
         return None
+
+
+def webhook_signature_valid(signing_key, payload, timestamp, signature):
+    """Tell if signature (base64) is the HMAC-SHA-256 with signing_key
+    (base64) of the SHA-256 fingerprint of payload + '@' + timestamp, as
+    the createWebhook operation of the Flow Service describes"""
+    try:
+        key = base64.b64decode(signing_key, validate=True)
+        given = base64.b64decode(signature, validate=True)
+    except ValueError:
+        return False
+    fingerprint = hashlib.sha256(
+        payload + b'@' + str(int(timestamp)).encode('ascii'))
+    # The specification does not say whether the fingerprint is signed as
+    # its bytes or as its hexadecimal text: both are taken
+    return any(
+        hmac.compare_digest(
+            hmac.new(key, message, hashlib.sha256).digest(), given)
+        for message in [
+            fingerprint.digest(), fingerprint.hexdigest().encode('ascii')])
 
 
 def client_of(company):

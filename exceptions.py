@@ -114,6 +114,10 @@ class PlatformError(UserError):
     "The e-invoicing platform cannot be reached or refuses the account"
 
 
+class WebhookError(UserError):
+    "A subscription to the notifications of the platform not made"
+
+
 class EinvoiceSendError(UserError):
     "An electronic invoice which cannot be sent, or a status kept as is"
 

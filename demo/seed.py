@@ -890,6 +890,8 @@ def main():
                 invoice_days[invoice.id] = spec['order']
     log(f"{len(events)} shipments processed")
 
+    platform = create_platform(company, args.database)
+
     Invoice = Model.get('account.invoice')
     InvoiceLine = Model.get('account.invoice.line')
     Reason = Model.get('account.invoice.credit.reason')
@@ -990,6 +992,8 @@ def main():
                 pay.execute('choice')
     log(f"{credit_notes} credit notes, payments")
     log(check_einvoices())
+    if platform:
+        log(fetch_statuses(company))
 
     complaint = create_complaints(parties)
     log(f"complaint types with their credit reason; complaint "
@@ -1007,6 +1011,58 @@ def main():
     close_config_wizard()
     summary(config)
     log("done")
+
+
+def create_platform(company, database):
+    """The company's account at the local platform of the demo
+    ($DEMO_PLATFORM_URL, started by scripts/demo.sh) and its subscription
+    to the status notifications of the demo's trytond ($DEMO_TRYTON_URL)"""
+    url = os.environ.get('DEMO_PLATFORM_URL')
+    if not url:
+        return None
+    Platform = Model.get('account.einvoice.platform')
+    platform = Platform(
+        company=company, name="PA de démonstration (locale)", url=url,
+        token_url=url + '/oauth/token',
+        client_id=os.environ.get('DEMO_PLATFORM_CLIENT', 'sale-chain-demo'),
+        client_secret=os.environ.get('DEMO_PLATFORM_SECRET', 'demo-secret'),
+        test_mode=False)
+    platform.save()
+    platform.click('test_connection')
+    tryton = os.environ.get('DEMO_TRYTON_URL')
+    if tryton:
+        # The trytond of the demo is not serving yet: its URL is given, not
+        # guessed from the server configuration
+        from trytond.modules.sale_chain.einvoice_platform import (
+            WEBHOOK_PATH)
+        platform.webhook_url = '%s/%s%s' % (
+            tryton, database, WEBHOOK_PATH % platform.id)
+        platform.save()
+        platform.click('webhook_subscribe')
+    log(f"platform account at {url}"
+        + (f", notifications to {platform.webhook_url}" if tryton else ""))
+    return platform
+
+
+def fetch_statuses(company):
+    """Poll the platform once (the notifications of the build went to no
+    server): the déposée of each invoice sent"""
+    Cron = Model.get('ir.cron')
+    Company = Model.get('company.company')
+    Invoice = Model.get('account.invoice')
+    fetch, = Cron.find([
+            ('method', '=', 'account.invoice|einvoice_fetch_statuses')])
+    if company not in fetch.companies:
+        fetch.companies.append(Company(company.id))
+        fetch.save()
+    fetch.click('run_once')
+    sent = Invoice.find([('einvoice_sending', '=', 'sent')])
+    deposited = [i for i in sent if i.einvoice_status]
+    waiting = Invoice.find([('einvoice_sending', '!=', 'sent'),
+            ('einvoice_sending', '!=', None)])
+    assert sent, "no invoice sent to the platform"
+    return (f"{len(sent)} invoices sent to the platform, "
+        f"{len(deposited)} déposées, {len(waiting)} not sent")
 
 
 def check_einvoices():

@@ -7,7 +7,9 @@
 # Settings (environment, with the Makefile's defaults):
 #   VENV, PYTHON, SAO_DIR, SAO_VERSION, DEMO_DIR, DEMO_DB, DEMO_HOST,
 #   DEMO_PORT, DEMO_PASSWORD, DEMO_EMAIL, DEMO_REGISTRY_PORT (the fake
-#   public registries on 127.0.0.1, default DEMO_PORT + 92)
+#   public registries on 127.0.0.1, default DEMO_PORT + 92),
+#   DEMO_PLATFORM_PORT (the local e-invoicing platform on 127.0.0.1,
+#   default DEMO_PORT + 93)
 set -euo pipefail
 
 ROOT=${ROOT:-$(cd "$(dirname "$0")/.." && pwd)}
@@ -23,6 +25,8 @@ DEMO_PASSWORD=${DEMO_PASSWORD:-admin-demo}
 DEMO_EMAIL=${DEMO_EMAIL:-admin@example.com}
 DEMO_REGISTRY_PORT=${DEMO_REGISTRY_PORT:-$((DEMO_PORT + 92))}
 REGISTRY_URL=http://127.0.0.1:$DEMO_REGISTRY_PORT
+DEMO_PLATFORM_PORT=${DEMO_PLATFORM_PORT:-$((DEMO_PORT + 93))}
+PLATFORM_URL=http://127.0.0.1:$DEMO_PLATFORM_PORT
 
 # Relative paths are taken from the current directory
 absolute() { case "$1" in /*) echo "$1" ;; *) echo "$PWD/$1" ;; esac; }
@@ -34,6 +38,8 @@ CONF=$DEMO_DIR/trytond.conf
 PASSFILE=$DEMO_DIR/admin.pass
 DB_FILE=$DEMO_DIR/$DEMO_DB.sqlite
 SEEDED=$DEMO_DIR/.seeded
+# The flows and webhooks of the local platform, from the build to the serve
+PLATFORM_STATE=$DEMO_DIR/platform.state
 
 say() { printf '==> %s\n' "$*" >&2; }
 die() { printf 'demo: %s\n' "$*" >&2; exit 1; }
@@ -117,6 +123,41 @@ stop_registry() {
     fi
 }
 
+# The local e-invoicing platform (tests/platform_server.py) on the
+# loopback: the invoices are sent to it, it answers déposée then plays a
+# lifecycle (mise à disposition, refusée, approuvée, paiement transmis)
+# and calls trytond back (webhook) at each status
+PLATFORM_PID=
+start_platform() {
+    "$VENV/bin/python" "$ROOT/scripts/platform_server.py" \
+        --port "$DEMO_PLATFORM_PORT" --state "$PLATFORM_STATE" "$@" \
+        >>"$DEMO_DIR/platform.log" 2>&1 &
+    PLATFORM_PID=$!
+    local i
+    for i in $(seq 100); do
+        if "$VENV/bin/python" -c "import urllib.request as u; \
+u.urlopen('$PLATFORM_URL/v1/healthcheck', timeout=1)" 2>/dev/null; then
+            say "local e-invoicing platform on $PLATFORM_URL"
+            return
+        fi
+        kill -0 "$PLATFORM_PID" 2>/dev/null || break
+        sleep 0.2
+    done
+    die "the local platform did not start, see $DEMO_DIR/platform.log"
+}
+stop_platform() {
+    if [ -n "$PLATFORM_PID" ]; then
+        # SIGTERM: the platform writes its state file as it stops
+        kill "$PLATFORM_PID" 2>/dev/null || true
+        wait "$PLATFORM_PID" 2>/dev/null || true
+        PLATFORM_PID=
+    fi
+}
+stop_services() {
+    stop_platform
+    stop_registry
+}
+
 write_config() {
     mkdir -p "$DEMO_DIR"
     cat > "$CONF" <<EOF
@@ -157,11 +198,15 @@ db() {
         -d "$DEMO_DB" -u sale_chain account_fr sale_complaint -l fr --all \
         --activate-dependencies --email "$DEMO_EMAIL"
     say "loading the French demo data"
+    rm -f "$PLATFORM_STATE"
     start_registry
-    trap stop_registry EXIT
-    DEMO_REGISTRY_URL=$REGISTRY_URL "$VENV/bin/python" "$ROOT/demo/seed.py" \
-        -c "$CONF" -d "$DEMO_DB"
-    stop_registry
+    trap stop_services EXIT
+    # The lifecycle is played while the demo is served, to be seen in sao
+    start_platform --no-lifecycle
+    DEMO_REGISTRY_URL=$REGISTRY_URL DEMO_PLATFORM_URL=$PLATFORM_URL \
+        DEMO_TRYTON_URL=http://$DEMO_HOST:$DEMO_PORT \
+        "$VENV/bin/python" "$ROOT/demo/seed.py" -c "$CONF" -d "$DEMO_DB"
+    stop_services
     trap - EXIT
     date -Iseconds > "$SEEDED"
     say "demo database ready in $((SECONDS - start)) s"
@@ -175,6 +220,7 @@ serve() {
 
   Tryton sale_chain demo — http://$DEMO_HOST:$DEMO_PORT/
     registries: $REGISTRY_URL (fake, local)
+    platform : $PLATFORM_URL (local PA, log $DEMO_DIR/platform.log)
     database : $DEMO_DB
     login    : admin
     password : $DEMO_PASSWORD
@@ -182,7 +228,8 @@ serve() {
 
 EOF
     start_registry
-    trap stop_registry EXIT
+    trap stop_services EXIT
+    start_platform
     trap 'exit 130' INT TERM
     # TRYTOND_DATABASE_NAMES preloads the pool: trytond 8.0.12 otherwise
     # refuses every login on a freshly started server
@@ -192,7 +239,8 @@ EOF
 clean() {
     say "deleting the demo database in $DEMO_DIR"
     # Only the files the build makes, in case DEMO_DIR points to a shared place
-    rm -f "$SEEDED" "$DB_FILE" "$CONF" "$PASSFILE" "$DEMO_DIR/registry.log"
+    rm -f "$SEEDED" "$DB_FILE" "$CONF" "$PASSFILE" "$DEMO_DIR/registry.log" \
+        "$PLATFORM_STATE" "$DEMO_DIR/platform.log"
     rmdir "$DEMO_DIR" 2>/dev/null || true
 }
 

@@ -86,6 +86,7 @@ class PlatformServer:
             self.rejects = {}
             self.clock = 0
             self.directory = {}
+            self.reset_webhooks()
 
     # Running
 
@@ -289,6 +290,8 @@ class PlatformServer:
             response = self.search(request)
         elif path.startswith('/v1/flows/') and request.method == 'GET':
             response = self.get_flow(request, path.rsplit('/', 1)[1])
+        elif path.startswith('/v1/webhooks'):
+            response = self.webhook_dispatch(request)
         else:
             response = self.error(404, 'NOT_FOUND')
         if openapi:
@@ -395,6 +398,7 @@ class PlatformServer:
             self.order.append(flow_id)
             flow['content'] = content
             flow['invoice'] = invoice
+        self.flow_stored(flow)
         return flow
 
     def public(self, flow):
@@ -526,3 +530,320 @@ class PlatformServer:
             headers={'Content-Disposition':
                 'attachment;filename=%s' % flow['name']})
 
+
+    # Webhooks
+
+    def reset_webhooks(self):
+        with self.lock:
+            self.webhooks = {}
+            self.deliveries = []
+            # None: each callback at once in a thread; a list: kept there
+            # until release_deliveries() makes them in the calling thread
+            self.held = None
+            # Seconds before a callback, so that the upload's transaction
+            # is committed when the seller fetches its déposée
+            self.delivery_delay = 0
+            # Deliveries made again, 5 seconds apart, while they fail
+            self.delivery_retries = 0
+            # How the callbacks are made: (url, data, headers, timeout) ->
+            # HTTP status; None, over HTTP
+            self.transport = None
+            self.delivered = threading.Condition(self.lock)
+
+    def webhook_dispatch(self, request):
+        "GET and POST /v1/webhooks, DELETE /v1/webhooks/{webhookUid}"
+        path = request.path
+        if path == '/v1/webhooks' and request.method == 'GET':
+            with self.lock:
+                webhooks = [self.webhook_public(w)
+                    for w in self.webhooks.values()]
+            # The schema requires webhookIds, and lists webhooks
+            return self.json({
+                    'count': len(webhooks),
+                    'webhookIds': [w['webhookId'] for w in webhooks],
+                    'webhooks': webhooks,
+                    })
+        if path == '/v1/webhooks' and request.method == 'POST':
+            params = json.loads(request.get_data())
+            webhook = dict(params,
+                webhookId=str(uuid.uuid4()),
+                # 256 bits of a secure generator
+                signingKey=base64.b64encode(
+                    secrets.token_bytes(32)).decode('ascii'),
+                createdAt=_iso(dt.datetime.utcnow()))
+            with self.lock:
+                self.webhooks[webhook['webhookId']] = webhook
+            return self.json({k: webhook[k]
+                    for k in ['webhookId', 'signingKey', 'createdAt']},
+                status=201)
+        if request.method == 'DELETE':
+            uid = path.rsplit('/', 1)[1]
+            with self.lock:
+                if self.webhooks.pop(uid, None) is None:
+                    return self.error(404, 'NOT_FOUND')
+            return Response(status=204)
+        return self.error(404, 'NOT_FOUND')
+
+    @staticmethod
+    def webhook_public(webhook):
+        # The signing key is given once, at the creation
+        return {k: v for k, v in webhook.items() if k != 'signingKey'}
+
+    @staticmethod
+    def sign(signing_key, payload, timestamp):
+        """The Afnor-Signature of payload at timestamp: base64 of the
+        HMAC-SHA-256 with the key of the SHA-256 fingerprint of
+        payload + '@' + epoch seconds"""
+        import hmac
+        fingerprint = hashlib.sha256(
+            payload + b'@' + str(timestamp).encode('ascii')).digest()
+        return base64.b64encode(hmac.new(
+                base64.b64decode(signing_key), fingerprint,
+                hashlib.sha256).digest()).decode('ascii')
+
+    def subscribed(self, flow):
+        "The webhooks whose filters take flow"
+        with self.lock:
+            webhooks = list(self.webhooks.values())
+        return [w for w in webhooks
+            if (not w.get('flowTypes') or flow['flowType'] in w['flowTypes'])
+            and (not w.get('flowDirection')
+                or flow['flowDirection'] == w['flowDirection'])
+            and (not w.get('ackStatus')
+                or flow['acknowledgement']['status'] == w['ackStatus'])]
+
+    def flow_stored(self, flow):
+        "Call back the subscribers of a new flow, in a thread each"
+        for webhook in self.subscribed(flow):
+            with self.lock:
+                if self.held is not None:
+                    self.held.append((webhook, flow))
+                    continue
+            threading.Thread(target=self.deliver_retrying,
+                args=(webhook, flow), daemon=True).start()
+
+    def deliver_retrying(self, webhook, flow):
+        "Deliver, and again every 5 seconds while it fails, if asked"
+        time.sleep(self.delivery_delay)
+        for attempt in range(1 + self.delivery_retries):
+            if attempt:
+                time.sleep(5)
+            status = self.deliver(webhook, flow)
+            if status is not None and status < 500:
+                return status
+
+    def hold_deliveries(self):
+        with self.lock:
+            if self.held is None:
+                self.held = []
+
+    def release_deliveries(self):
+        "Make the callbacks held, in this thread: their HTTP statuses"
+        with self.lock:
+            held, self.held = self.held or [], []
+        return [self.deliver(w, f) for w, f in held]
+
+    def deliver(self, webhook, flow, timestamp=None, signature=None,
+            timeout=5, delay=0):
+        """POST the flow signed to the callback URL of webhook; the HTTP
+        status, or None when the call failed (the poll catches up)"""
+        import requests
+        if delay:
+            time.sleep(delay)
+        payload = json.dumps(self.public(flow)).encode('utf-8')
+        if timestamp is None:
+            timestamp = int(time.time())
+        if signature is None:
+            signature = self.sign(webhook['signingKey'], payload, timestamp)
+        headers = {
+            'Content-Type': 'application/json',
+            'Afnor-Signature': signature,
+            'Afnor-Signature-Timestamp': str(timestamp),
+            }
+        status = error = None
+        try:
+            if self.transport:
+                status = self.transport(
+                    webhook['callbackUrl'], payload, headers, timeout)
+            else:
+                status = requests.post(webhook['callbackUrl'], data=payload,
+                    headers=headers, timeout=timeout).status_code
+        except requests.RequestException as exception:
+            error = exception.__class__.__name__
+        with self.lock:
+            self.deliveries.append({
+                    'webhookId': webhook['webhookId'],
+                    'flowId': flow['flowId'],
+                    'status': status,
+                    'error': error,
+                    })
+            self.delivered.notify_all()
+        return status
+
+    def wait_deliveries(self, count, timeout=10):
+        "Wait until count callbacks were made; the deliveries"
+        with self.lock:
+            self.delivered.wait_for(
+                lambda: len(self.deliveries) >= count, timeout=timeout)
+            return list(self.deliveries)
+
+
+# The demo: the platform as a process, its flows kept in a file, and a
+# scripted lifecycle
+
+class DemoLifecycle:
+    """The statuses the demo's platform issues by itself, the same at every
+    run: each invoice deposited is made available some seconds later, then
+    one in five is refused by the buyer and one in five approved and its
+    payment transmitted"""
+    # Seconds after the invoice is seen (at the start for the invoices
+    # already there); two seconds more for each next invoice
+    MADE_AVAILABLE = 10
+    DECIDED = 25
+    PAID = 40
+    STAGGER = 2
+
+    def __init__(self, server, state=None):
+        self.server = server
+        self.state = state
+        self.done = set()
+        self.seen = {}
+        self._saved = None
+
+    def plan(self, index):
+        "[(seconds, code, add_status keywords)] of the index-th invoice"
+        offset = self.STAGGER * index
+        steps = [(self.MADE_AVAILABLE + offset, '203', {})]
+        if index % 5 == 1:
+            steps.append((self.DECIDED + offset, '210', {
+                        'reason_code': 'CMD_ERR',
+                        'reason': "Prix non conforme à la commande",
+                        'sender': ('BY', None, None),
+                        }))
+        elif index % 5 == 3:
+            steps.append((self.DECIDED + offset, '205', {
+                        'sender': ('BY', None, None)}))
+            steps.append((self.PAID + offset, '211', {
+                        'sender': ('BY', None, None)}))
+        return steps
+
+    def deposited(self):
+        "The invoice flows, in the order of their upload"
+        # The module sends only the invoices its validator passed: each is
+        # déposée
+        return self.server.invoices()
+
+    def tick(self):
+        now = time.monotonic()
+        for index, flow in enumerate(self.deposited()):
+            seen = self.seen.setdefault(flow['flowId'], now)
+            for delay, code, kwargs in self.plan(index):
+                key = (flow['flowId'], code)
+                if key in self.done or now < seen + delay:
+                    continue
+                self.server.add_status(flow, code, **kwargs)
+                self.done.add(key)
+                print('%s: %s %s' % (
+                        _iso(dt.datetime.utcnow()), flow['invoice']['number'],
+                        code), flush=True)
+        self.save()
+
+    def run(self):
+        while True:
+            try:
+                self.tick()
+            except Exception as exception:
+                print('lifecycle: %r' % exception, flush=True)
+            time.sleep(0.5)
+
+    # The file of the flows: the demo database is built by one run of the
+    # platform and served beside another
+
+    def save(self):
+        import pickle
+        server = self.server
+        if not self.state:
+            return
+        with server.lock:
+            version = (len(server.order), tuple(server.webhooks),
+                len(self.done))
+            if version == self._saved:
+                return
+            data = pickle.dumps({
+                    'flows': server.flows,
+                    'order': server.order,
+                    'webhooks': server.webhooks,
+                    'clock': server.clock,
+                    'done': self.done,
+                    })
+        with open(self.state + '.new', 'wb') as fp:
+            fp.write(data)
+        os.replace(self.state + '.new', self.state)
+        self._saved = version
+
+    def load(self):
+        import pickle
+        if not self.state or not os.path.exists(self.state):
+            return
+        with open(self.state, 'rb') as fp:
+            data = pickle.load(fp)
+        server = self.server
+        with server.lock:
+            server.flows = data['flows']
+            server.order = data['order']
+            server.webhooks = data['webhooks']
+            server.clock = data['clock']
+        self.done = data['done']
+
+
+def main():
+    import argparse
+    import signal
+    parser = argparse.ArgumentParser(
+        description="The local e-invoicing platform (PA) on 127.0.0.1")
+    parser.add_argument('--port', type=int, default=8282)
+    parser.add_argument('--client-id', default='sale-chain-demo')
+    parser.add_argument('--client-secret', default='demo-secret',
+        help="the OAuth2 client secret of the account (a local demo's)")
+    parser.add_argument('--state',
+        help="the file where the flows and the webhooks are kept")
+    parser.add_argument('--no-lifecycle', action='store_true',
+        help="no scripted statuses after the déposée")
+    args = parser.parse_args()
+
+    server = PlatformServer(
+        client_id=args.client_id, client_secret=args.client_secret)
+    lifecycle = DemoLifecycle(server, state=args.state)
+    lifecycle.load()
+    # The upload's transaction is committed when the seller fetches the
+    # déposée it was told of
+    server.delivery_delay = 2
+    # The demo's trytond may start after the platform
+    server.delivery_retries = 12
+    server.start(args.port)
+    if server.openapi_missing:
+        print('no OpenAPI validation: %s' % server.openapi_missing,
+            flush=True)
+    print('platform on %s (%s flows, %s webhooks)' % (
+            server.url, len(server.flows), len(server.webhooks)),
+        flush=True)
+
+    def stop(signum, frame):
+        raise SystemExit(0)
+    signal.signal(signal.SIGTERM, stop)
+    try:
+        if args.no_lifecycle:
+            while True:
+                time.sleep(0.5)
+                lifecycle.save()
+        else:
+            lifecycle.run()
+    except KeyboardInterrupt:
+        pass
+    finally:
+        lifecycle.save()
+        server.stop()
+
+
+if __name__ == '__main__':
+    main()

@@ -69,3 +69,63 @@ class Capture(logging.Handler):
         logging.getLogger().removeHandler(self)
         for name, level in self._levels.items():
             logging.getLogger(name).setLevel(level)
+
+
+class TrytondServer:
+    """The trytond WSGI application (trytond.wsgi.app) serving the module's
+    webhook route to the local platform
+
+    A real werkzeug server on the loopback in a thread; on an in-memory
+    SQLite database, which is of one thread, the application is called in
+    the thread of the callback by werkzeug.test.Client instead."""
+
+    def __init__(self):
+        from trytond import backend
+        from trytond.tests.test_tryton import DB_NAME
+        from trytond.wsgi import app
+        self.database = DB_NAME
+        self.in_process = (
+            backend.name == 'sqlite' and DB_NAME == ':memory:')
+        if self.in_process:
+            from werkzeug.test import Client
+            self._client = Client(app)
+            # Never connected to: the transport calls the application
+            self.base = 'http://127.0.0.1:9'
+        else:
+            import threading
+
+            from werkzeug.serving import make_server
+            self._server = make_server('127.0.0.1', 0, app, threaded=True)
+            self.base = 'http://127.0.0.1:%s' % self._server.server_port
+            threading.Thread(
+                target=self._server.serve_forever, daemon=True).start()
+
+    def webhook_url(self, platform):
+        import urllib.parse
+
+        from trytond.modules.sale_chain.einvoice_platform import (
+            WEBHOOK_PATH)
+        return self.base + urllib.parse.quote(
+            '/%s%s' % (self.database, WEBHOOK_PATH % platform.id))
+
+    def transport(self, url, data, headers, timeout):
+        "Call the route: its HTTP status"
+        if self.in_process:
+            path = url[len(self.base):]
+            return self._client.post(
+                path, data=data, headers=headers).status_code
+        import requests
+        return requests.post(
+            url, data=data, headers=headers, timeout=timeout).status_code
+
+    def connect(self, platform_server):
+        "Make the callbacks of platform_server to this application"
+        platform_server.transport = self.transport
+        # The callbacks are made by the scenario's thread: one database
+        # transaction at a time, on SQLite too
+        platform_server.hold_deliveries()
+
+    def stop(self):
+        if not self.in_process:
+            self._server.shutdown()
+            self._server.server_close()
