@@ -5,7 +5,7 @@
 local platform and polling their lifecycle statuses.
 
     .venv/bin/python scripts/bench_platform.py [--invoices 1000]
-        [--statuses 10000] [--no-openapi] [--tracemalloc]
+        [--statuses 10000] [--no-openapi] [--tracemalloc] [--real-pdf]
 
 Builds a French company with an account on the local platform
 (tests/platform_server.py, started in this process: a werkzeug thread on
@@ -16,7 +16,10 @@ They are posted in transactions of this script, so the queued tasks are
 not run by a dispatcher: the Factur-X PDF is frozen by calling
 print_invoice as its task would, the einvoice_upload tasks are dropped —
 the queue "missed" them, and every invoice waits, never attempted, for
-the scheduled job.  Then it times, as the scheduler calls them (user 0,
+the scheduled job.  To save WeasyPrint's layout of each, the PDF of the
+invoices after the first ten is a one-page PDF/A-3b laid out once into
+which the report embeds each invoice's own CII (--real-pdf: all laid
+out).  Then it times, as the scheduler calls them (user 0,
 ir.cron run_once for the company):
 
 1. "Send Invoices to the E-Invoicing Platform" (einvoice_send_pending),
@@ -39,6 +42,7 @@ TRYTOND_DATABASE_URI and DB_NAME choose another database.
 import argparse
 import logging
 import os
+import resource
 import sys
 import time
 import tracemalloc
@@ -450,8 +454,7 @@ def main():
             assert Status.search_count(
                 [('direction', '=', 'in')]) == held
         print("peak resident memory of the process: %.0f MiB" % (
-                __import__('resource').getrusage(
-                    __import__('resource').RUSAGE_SELF).ru_maxrss / 1024))
+                resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024))
     finally:
         server.stop()
 
