@@ -559,12 +559,21 @@ class Invoice(metaclass=PoolMeta):
                     ('einvoice_flow_id', '!=', None),
                     ]):
             invoices[invoice.number].append(invoice)
+        # The SIREN of each company once, not of each invoice again
+        sirens = {}
+
+        def siren_of(invoice):
+            if invoice.company.id not in sirens:
+                sirens[invoice.company.id] = invoice.einvoice_siren
+            return sirens[invoice.company.id]
         to_create = []
         for flow_id, xml, parsed in messages:
+            if parsed['seller_siren'] != siren:
+                continue
             # A lifecycle flow cites the invoice, not its tracking id
             matches = [i for i in invoices.get(parsed['invoice_number'], [])
                 if i.invoice_date == parsed['invoice_date']
-                and i.einvoice_siren == parsed['seller_siren'] == siren]
+                and siren_of(i) == siren]
             if len(matches) != 1:
                 continue
             invoice, = matches
@@ -596,15 +605,23 @@ class Invoice(metaclass=PoolMeta):
     @classmethod
     def _einvoice_update_status(cls, invoices):
         "Set the latest status of invoices from their history"
+        pool = Pool()
+        Status = pool.get('account.invoice.einvoice.status')
+        invoices = cls.browse(list(invoices))
+        # The fields needed only, not every message of the history again
+        latest = {}
+        for status in Status.search_read([
+                    ('invoice', 'in', [i.id for i in invoices]),
+                    ], order=[('date', 'ASC NULLS FIRST'), ('id', 'ASC')],
+                fields_names=['invoice', 'code', 'date']):
+            latest[status['invoice']] = status
         to_write = []
-        for invoice in cls.browse(list(invoices)):
-            statuses = sorted(invoice.einvoice_statuses,
-                key=lambda s: (s.date or dt.datetime.min, s.id))
-            if statuses:
-                latest = statuses[-1]
+        for invoice in invoices:
+            status = latest.get(invoice.id)
+            if status:
                 to_write.extend(([invoice], {
-                            'einvoice_status': latest.code,
-                            'einvoice_status_date': latest.date,
+                            'einvoice_status': status['code'],
+                            'einvoice_status_date': status['date'],
                             }))
         if to_write:
             cls.write(*to_write)
