@@ -12,6 +12,7 @@ from decimal import Decimal
 
 from sql.conditionals import Coalesce
 
+import trytond.config as config
 from trytond import backend
 from trytond.i18n import gettext
 from trytond.model import ModelSQL, ModelView, Unique, fields
@@ -41,7 +42,8 @@ def _now():
     return dt.datetime.now().replace(microsecond=0)
 
 
-def _parse_datetime(value):
+def _parse_datetime(value, exact=False):
+    "The naive UTC date-time of an ISO value, to the second unless exact"
     if not value:
         return None
     try:
@@ -50,12 +52,11 @@ def _parse_datetime(value):
         return None
     if value.tzinfo:
         value = value.astimezone(dt.timezone.utc).replace(tzinfo=None)
-    return value.replace(microsecond=0)
+    return value if exact else value.replace(microsecond=0)
 
 
 def _retry_delay(attempts):
     "When a waiting invoice is tried again: doubling, at most a day"
-    import trytond.config as config
     base = config.getfloat('sale_chain', 'platform_retry_minutes', default=5.)
     return dt.timedelta(minutes=min(base * 2 ** max(attempts - 1, 0), 1440))
 
@@ -485,23 +486,30 @@ class Invoice(metaclass=PoolMeta):
     def _einvoice_fetch(cls, platform):
         pool = Pool()
         Status = pool.get('account.invoice.einvoice.status')
+        Platform = pool.get('account.einvoice.platform')
         client = platform.client()
-        # Since the last status polled; a day of margin for clocks
-        last = Status.search([
-                ('invoice.company', '=', platform.company.id),
-                ('direction', '=', 'in'),
-                ], order=[('date', 'DESC')], limit=1)
+        polled = platform.lifecycle_polled_until
+        if polled:
+            # The platform's own time of the last flow read, with a margin
+            # for a flow it would record late; what is stored is skipped
+            since = polled - dt.timedelta(seconds=config.getint(
+                    'sale_chain', 'platform_poll_margin', default=300))
+        else:
+            # Since the last status stored; a day of margin for clocks
+            last = Status.search([
+                    ('invoice.company', '=', platform.company.id),
+                    ('direction', '=', 'in'),
+                    ], order=[('date', 'DESC')], limit=1)
+            since = (last[0].date - dt.timedelta(days=1)
+                if last and last[0].date else dt.datetime(2000, 1, 1))
         where = {
             'flowType': ['CustomerInvoiceLC'],
             'flowDirection': ['In'],
+            'updatedAfter': since.isoformat() + 'Z',
             }
-        if last and last[0].date:
-            where['updatedAfter'] = (
-                last[0].date - dt.timedelta(days=1)).isoformat() + 'Z'
-        else:
-            where['updatedAfter'] = '2000-01-01T00:00:00Z'
         cursor = None
         seen = set()
+        latest = polled
         while True:
             try:
                 results, cursor = client.search(where, cursor=cursor)
@@ -513,8 +521,18 @@ class Invoice(metaclass=PoolMeta):
                 if r['flowId'] not in seen]
             seen.update(flow_ids)
             cls._einvoice_fetch_flows(platform, flow_ids)
+            for result in results:
+                # To the microsecond: the search is strictly after it
+                updated = _parse_datetime(
+                    result.get('updatedAt'), exact=True)
+                if updated and (latest is None or updated > latest):
+                    latest = updated
             if not cursor or not results:
                 break
+        # Only once every page is read: an interrupted poll starts again
+        # from the same point
+        if latest != polled:
+            Platform.write([platform], {'lifecycle_polled_until': latest})
 
     @classmethod
     def _einvoice_fetch_flows(cls, platform, flow_ids):

@@ -97,6 +97,10 @@ class Platform(ModelSQL, ModelView):
         help="The flows are sent as archive only: the platform checks "
         "them and transmits nothing to the buyers.")
     active = fields.Boolean("Active")
+    lifecycle_polled_until = fields.Timestamp(
+        "Statuses Polled Until", readonly=True,
+        help="The platform's time of the last lifecycle flow read: the "
+        "next poll asks for the flows changed after it.")
     webhook_url = fields.Char("Notification URL",
         states={
             'readonly': Bool(Eval('webhook_id')),
@@ -151,9 +155,18 @@ class Platform(ModelSQL, ModelView):
     @classmethod
     def write(cls, *args):
         super().write(*args)
-        # New credentials or URL: the token of the old ones is void
-        for platform in sum(args[0:None:2], []):
-            Client.forget(platform.id)
+        actions = iter(args)
+        for platforms, values in zip(actions, actions):
+            # New credentials or URL: the token of the old ones is void
+            if values.keys() - {'lifecycle_polled_until'}:
+                for platform in platforms:
+                    Client.forget(platform.id)
+
+    @classmethod
+    def copy(cls, platforms, default=None):
+        default = default.copy() if default is not None else {}
+        default.setdefault('lifecycle_polled_until', None)
+        return super().copy(platforms, default=default)
 
     @classmethod
     @ModelView.button

@@ -32,6 +32,14 @@ DIRECTORY_PATH = '/directory-service'
 CDAR_XSLT = os.path.join(SHARED, 'cdar', 'BR-FR-CDV-Schematron-CDAR.xslt')
 
 
+def _parse_iso(value):
+    "The naive UTC date-time of an ISO 8601 value"
+    value = dt.datetime.fromisoformat(value.replace('Z', '+00:00'))
+    if value.tzinfo:
+        value = value.astimezone(dt.timezone.utc).replace(tzinfo=None)
+    return value
+
+
 def _iso(value):
     return value.strftime('%Y-%m-%dT%H:%M:%S.%fZ')
 
@@ -503,8 +511,8 @@ class PlatformServer:
             if where.get('trackingId') and (
                     flow.get('trackingId') != where['trackingId']):
                 continue
-            if after and flow['updatedAt'] <= after.replace('Z', '.000000Z') \
-                    and flow['updatedAt'][:19] <= after[:19]:
+            # Strictly after, as the API says
+            if after and _parse_iso(flow['updatedAt']) <= _parse_iso(after):
                 continue
             selected.append(flow)
         page = selected[start:start + limit]

@@ -17,6 +17,7 @@ def quick_retries():
     config.set('sale_chain', 'platform_read_timeout', '0.5')
     config.set('sale_chain', 'platform_connect_timeout', '0.5')
     config.set('sale_chain', 'platform_retry_minutes', '0')
+    config.set('sale_chain', 'platform_poll_margin', '0')
     config.set('sale_chain', 'cdar_xslt', CDAR_XSLT)
 
 
