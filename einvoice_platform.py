@@ -212,17 +212,9 @@ class Platform(ModelSQL, ModelView):
                     raise WebhookError(gettext(
                             'sale_chain.msg_webhook_not_offered',
                             platform=platform.rec_name)) from None
-                raise WebhookError(gettext(
-                        'sale_chain.msg_webhook_refused',
-                        platform=platform.rec_name,
-                        status=exception.status,
-                        code=exception.code or '',
-                        message=exception.message or '')) from None
+                raise platform._webhook_error(exception) from None
             except PlatformUnavailable as exception:
-                raise PlatformError(gettext(
-                        'sale_chain.msg_platform_unavailable',
-                        platform=platform.rec_name,
-                        error=str(exception))) from None
+                raise platform._webhook_error(exception) from None
             if not data.get('webhookId') or not data.get('signingKey'):
                 raise WebhookError(gettext(
                         'sale_chain.msg_webhook_no_key',
@@ -245,21 +237,26 @@ class Platform(ModelSQL, ModelView):
             except PlatformRefused as exception:
                 # Already gone at the platform: forget it here too
                 if exception.status != 404:
-                    raise WebhookError(gettext(
-                            'sale_chain.msg_webhook_refused',
-                            platform=platform.rec_name,
-                            status=exception.status,
-                            code=exception.code or '',
-                            message=exception.message or '')) from None
+                    raise platform._webhook_error(exception) from None
             except PlatformUnavailable as exception:
-                raise PlatformError(gettext(
-                        'sale_chain.msg_platform_unavailable',
-                        platform=platform.rec_name,
-                        error=str(exception))) from None
+                raise platform._webhook_error(exception) from None
             cls.write([platform], {
                     'webhook_id': None,
                     'webhook_signing_key': None,
                     })
+
+    def _webhook_error(self, exception):
+        "The user error of a webhook call the platform refused or missed"
+        if isinstance(exception, PlatformUnavailable):
+            return PlatformError(gettext(
+                    'sale_chain.msg_platform_unavailable',
+                    platform=self.rec_name, error=str(exception)))
+        return WebhookError(gettext(
+                'sale_chain.msg_webhook_refused',
+                platform=self.rec_name,
+                status=exception.status,
+                code=exception.code or '',
+                message=exception.message or ''))
 
     def webhook_verify(self, payload, timestamp, signature, now=None):
         """Tell if signature is the platform's of payload at timestamp:
