@@ -30,3 +30,41 @@ def create_category(accounts):
     category.account_expense = accounts['expense']
     category.save()
     return category
+
+
+def siren(base8):
+    "The SIREN of 8 digits and their Luhn check digit"
+    from stdnum import luhn
+    return base8 + luhn.calc_check_digit(base8)
+
+
+def make_french(company, siret=False):
+    """Give company the identity a French e-invoice needs (SIREN, VAT
+    number, a Lyon address, RCS, SAS, share capital), with a SIRET of its
+    address when siret; return France"""
+    from decimal import Decimal
+
+    from proteus import Model
+    from stdnum import luhn
+    france = Model.get('country.country')(name="France", code='FR')
+    france.save()
+    cparty = company.party
+    code = siren('73282932')
+    cparty.identifiers.new(type='fr_siren', code=code)
+    key = (12 + 3 * (int(code) % 97)) % 97
+    cparty.identifiers.new(type='eu_vat', code='FR%02d%s' % (key, code))
+    address, = cparty.addresses
+    address.street, address.postal_code, address.city = (
+        "12 rue de la République", '69002', "Lyon")
+    address.country = france
+    cparty.save()
+    if siret:
+        number = code + '0001'
+        cparty.identifiers.new(type='fr_siret',
+            code=number + luhn.calc_check_digit(number), address=address)
+        cparty.save()
+    company.trade_register = "RCS Lyon"
+    company.legal_form = 'SAS'
+    company.share_capital = Decimal('10000')
+    company.save()
+    return france

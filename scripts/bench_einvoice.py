@@ -30,7 +30,6 @@ else:
     os.environ.setdefault('DB_NAME', 'bench_einvoice')
 
 from proteus import Model  # noqa: E402
-from stdnum import luhn  # noqa: E402
 from trytond.modules.account.tests.tools import (  # noqa: E402
     create_chart, create_fiscalyear, create_tax, get_accounts)
 from trytond.modules.account_invoice.tests.tools import (  # noqa: E402
@@ -42,15 +41,11 @@ from trytond.pool import Pool  # noqa: E402
 from trytond.tests.tools import activate_modules  # noqa: E402
 from trytond.transaction import Transaction  # noqa: E402
 
-from bench_common import create_category  # noqa: E402
+from bench_common import create_category, make_french, siren  # noqa: E402
 
 
 def euro_company(config=None):
     return create_company(currency=get_currency('EUR'))
-
-
-def siren(base8):
-    return base8 + luhn.calc_check_digit(base8)
 
 
 def setup():
@@ -64,22 +59,7 @@ def setup():
     category = create_category(accounts)
     category.customer_taxes.append(Model.get('account.tax')(tax.id))
     category.save()
-    france = Model.get('country.country')(name="France", code='FR')
-    france.save()
-    cparty = company.party
-    code = siren('73282932')
-    cparty.identifiers.new(type='fr_siren', code=code)
-    key = (12 + 3 * (int(code) % 97)) % 97
-    cparty.identifiers.new(type='eu_vat', code='FR%02d%s' % (key, code))
-    address, = cparty.addresses
-    address.street, address.postal_code, address.city = (
-        "12 rue de la République", '69002', "Lyon")
-    address.country = france
-    cparty.save()
-    company.trade_register = "RCS Lyon"
-    company.legal_form = 'SAS'
-    company.share_capital = Decimal('10000')
-    company.save()
+    france = make_french(company)
     party = Model.get('party.party')(name="Client")
     party.identifiers.new(type='fr_siren', code=siren('44306184'))
     caddress, = party.addresses
