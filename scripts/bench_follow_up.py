@@ -21,10 +21,11 @@ late tab; the printed follow-up (report sale_chain.follow_up, through its
 report class) of REPORT_ROWS rows (environment, "10000" by default),
 median of REPORT_RUNS (3) runs in seconds and the peak of Python memory,
 as printed now (HTML + WeasyPrint, PDF) and by the former OpenDocument
-template (ODT as it was served, and converted by LibreOffice); last, one run of the weekly repair task on
-the open orders, another after the follow-up values of 1 % of the orders
-were erased and another after every move was written (all open orders to
-recompute).
+template (ODT as it was served, and converted by LibreOffice); last, one
+run of the weekly repair task on the open orders, another after the
+follow-up values of 1 % of the orders were erased and another after every
+move was written (all open orders to recompute), in a process of its own
+unless the database is in memory.
 
     TRYTOND_DATABASE_URI=postgresql://postgres@127.0.0.1:55442/ \\
         .venv/bin/python scripts/bench_follow_up.py [10000 50000 100000]
