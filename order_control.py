@@ -308,11 +308,13 @@ class Control(ModelSQL, ModelView):
         return vlist
 
     @classmethod
-    def store(cls, vlist):
-        "Store the controls of vlist as the current ones of their sales"
+    def store(cls, vlist, current=True):
+        """Store the controls of vlist, as the current ones of their sales
+        unless current is False (the caller sets them later)"""
         with without_check_access():
             controls = cls.create(vlist)
-            cls._set_current(controls)
+            if current:
+                cls._set_current(controls)
             cls._alert_accounting(controls)
         return controls
 
@@ -395,6 +397,7 @@ class Control(ModelSQL, ModelView):
             if tolerance is None:
                 tolerance = Decimal(0)
             blocking, warnings, figures = [], [], []
+            prices = cls._expected_prices(sale.lines)
             for line in sale.lines:
                 if line.type != 'line':
                     continue
@@ -418,7 +421,7 @@ class Control(ModelSQL, ModelView):
                     warnings.append(gettext(
                             'sale_chain.msg_control_product_no_code',
                             product=name))
-                price = cls._expected_price(line)
+                price = prices.get(line.id)
                 if price is None or line.unit_price is None:
                     continue
                 condition = sources['conditions'].get(sale.id)
@@ -463,12 +466,46 @@ class Control(ModelSQL, ModelView):
         return cls._line('ok', ok_message, figures)
 
     @classmethod
-    def _expected_price(cls, line):
-        "Return the unit price Tryton computes for the line's customer"
-        # compute_unit_price applies the price list and the customer
-        # context of the sale, as the client does on a new line
-        with Transaction().set_context(line._get_context_sale_price()):
-            return line.compute_unit_price()
+    def _expected_prices(cls, lines):
+        """Return the unit price Tryton computes for the customer of each
+        line with a product, by line id
+
+        It is what the line's compute_unit_price returns, as the client
+        does on a new line: the product's sale price in the line's price
+        context (customer, price list, date, unit, taxes)."""
+        pool = Pool()
+        Product = pool.get('product.product')
+        # One call of get_sale_price per context and quantity rather than
+        # per line: the price of a 200-line order in one go.  The context
+        # of a line depends on its sale, unit and taxes only, so a line of
+        # each group gives it.
+        groups = defaultdict(list)
+        for line in lines:
+            if line.type != 'line' or not line.product:
+                continue
+            key = (line.sale.id, line.unit.id if line.unit else None,
+                tuple(sorted(t.id for t in line.taxes)),
+                abs(line.quantity or 0))
+            groups[key].append(line)
+        prices = {}
+        for (_, _, _, quantity), g_lines in groups.items():
+            with Transaction().set_context(
+                    g_lines[0]._get_context_sale_price()):
+                # get_sale_price takes each product once
+                while g_lines:
+                    batch, seen, rest = [], set(), []
+                    for line in g_lines:
+                        if line.product in seen:
+                            rest.append(line)
+                        else:
+                            seen.add(line.product)
+                            batch.append(line)
+                    by_product = Product.get_sale_price(
+                        [l.product for l in batch], quantity)
+                    for line in batch:
+                        prices[line.id] = by_product[line.product.id]
+                    g_lines = rest
+        return prices
 
     @classmethod
     def check_stock(cls, sales, sources):
@@ -1246,9 +1283,14 @@ class Sale(metaclass=PoolMeta):
     @ModelView.button
     @Workflow.transition('confirmed')
     def confirm(cls, sales):
+        pool = Pool()
+        Control = pool.get('sale.control')
         # Check before the credit limit and the process queue
-        cls.check_order_control(sales)
+        controls = cls.check_order_control(sales)
         super().confirm(sales)
+        # Written after Tryton's confirmation, which then reads the sales
+        # from the cache the control filled instead of again
+        Control._set_current(controls)
 
     @classmethod
     def process(cls, sales):
@@ -1289,7 +1331,8 @@ class Sale(metaclass=PoolMeta):
     @classmethod
     def check_order_control(cls, sales):
         """Run the order control of sales without a valid one: refuse the
-        blocked ones and warn about the others"""
+        blocked ones, warn about the others and return the controls stored,
+        which the caller makes the current ones"""
         pool = Pool()
         Control = pool.get('sale.control')
         Warning = pool.get('res.user.warning')
@@ -1303,27 +1346,25 @@ class Sale(metaclass=PoolMeta):
                 # The override lets the order through, once
                 _credit_checked().add(sale.id)
         if not to_control:
-            return
+            return []
         vlist = Control.compute(to_control, 'confirm')
         blocked = [v for v in vlist if v['state'] == 'blocked']
         if blocked:
             cls._refuse(blocked)
-        controls = Control.store(vlist)
-        for control in controls:
-            if control.state != 'warning':
+        user = Transaction().user
+        for sale, values in zip(to_control, vlist):
+            if values['state'] != 'warning':
                 continue
             name = Warning.format(
-                'sale_control_%s' % control.digest[:32], [control.sale])
+                'sale_control_%s' % values['digest'][:32], [sale])
             if Warning.check(name):
                 raise ControlWarning(name, gettext(
                         'sale_chain.msg_control_warning',
-                        sale=control.sale.rec_name,
-                        warnings=cls._control_messages(control, 'warning')))
-            user = Transaction().user
+                        sale=sale.rec_name,
+                        warnings=cls._control_messages(values, 'warning')))
             if user:
-                with without_check_access():
-                    Control.write(
-                        [control], {'warnings_acknowledged_by': user})
+                values['warnings_acknowledged_by'] = user
+        return Control.store(vlist, current=False)
 
     @classmethod
     def _control_messages(cls, control, result, separator='\n'):
