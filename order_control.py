@@ -330,7 +330,10 @@ class Control(ModelSQL, ModelView):
         ModelData = pool.get('ir.model.data')
         User = pool.get('res.user')
         Sale = pool.get('sale.sale')
-        blocked = [c for c in controls if any(
+        blocked = [c for c in controls if c.state == 'blocked']
+        if not blocked:
+            return
+        blocked = [c for c in blocked if any(
                     l.check == 'solvency' and l.result == 'blocking'
                     for l in c.lines)]
         if not blocked:
@@ -1048,11 +1051,11 @@ class Sale(metaclass=PoolMeta):
 
     controls = fields.One2Many(
         'sale.control', 'sale', "Order Controls", readonly=True)
+    # Only Control._set_current writes it, with a control of the sale
+    # (check_modification refuses any other write): a domain would only
+    # make each confirmation validate it, reading the sale again
     current_control = fields.Many2One(
-        'sale.control', "Current Control", readonly=True,
-        domain=[
-            ('sale', '=', Eval('id', -1)),
-            ])
+        'sale.control', "Current Control", readonly=True)
     control_state = fields.Function(fields.Selection([
                 ('none', "To Control"),
                 ('outdated', "Outdated"),

@@ -5,6 +5,7 @@
 
     scripts/bench_confirm.py module     # confirm with the order control
     scripts/bench_confirm.py core       # the same modules but sale_chain
+    scripts/bench_confirm.py compare MODULE_DB CORE_DB
 
 Each mode builds its own database with the same data: sales of 1, 50 and
 200 lines, then a customer with 1, 10 and 100 open orders of 20 lines.  It
@@ -14,6 +15,10 @@ runs, each rolled back.  Run both modes on the same backend and compare:
 
     TRYTOND_DATABASE_URI=postgresql://postgres@127.0.0.1:PORT/ \\
         .venv/bin/python scripts/bench_confirm.py module
+
+``compare`` reuses the two databases the modes built (kept after their
+run) and times the same quotations in both by turns, one confirm of each
+in a row, so that a machine busy with something else slows both alike.
 """
 import configparser
 import os
@@ -23,7 +28,7 @@ import time
 from decimal import Decimal
 
 MODE = sys.argv[1] if len(sys.argv) > 1 else 'module'
-assert MODE in {'module', 'core'}, MODE
+assert MODE in {'module', 'core', 'compare'}, MODE
 REPEAT = int(os.environ.get('REPEAT', 5))
 LINES = [1, 50, 200]
 OPEN_ORDERS = [1, 10, 100]
@@ -161,5 +166,74 @@ def main():
                 "1 line, %d open" % count, *measure(sale_id)))
 
 
+def compare(databases):
+    """Time the confirm of the same quotations in the module's and in the
+    core's database by turns; print the medians and their ratio"""
+    from trytond.pool import Pool
+    from trytond.transaction import Transaction
+    Pool.start()
+    pools, targets = {}, {}
+    for database in databases:
+        pool = pools[database] = Pool(database)
+        pool.init()
+        with Transaction().start(database, 0) as transaction:
+            User = pool.get('res.user')
+            Sale = pool.get('sale.sale')
+            admin, = User.search([('login', '=', 'admin')])
+            context = User._get_preferences(admin, context_only=True)
+            context['_skip_warnings'] = True
+            sales = {}
+            # The quotations the modes left: one by size and customer
+            for sale in Sale.search(
+                    [('state', '=', 'quotation')], order=[('id', 'ASC')]):
+                sales.setdefault((len(sale.lines), sale.party.name), sale.id)
+            targets[database] = admin.id, context, sales
+    keys = sorted(set.intersection(*(set(t[2]) for t in targets.values())))
+    times = {d: {k: [] for k in keys} for d in databases}
+    counts = {d: {} for d in databases}
+    for _ in range(REPEAT):
+        for key in keys:
+            for database in databases:
+                user, context, sales = targets[database]
+                with Transaction().start(
+                        database, user, context=context,
+                        _lock_tables=['account_move_line', 'sale_sale',
+                            'sale_line']) as transaction:
+                    Sale = pools[database].get('sale.sale')
+                    connection = transaction.connection
+                    counter = []
+                    original = connection.cursor
+
+                    def cursor(*args, **kwargs):
+                        return CountingCursor(
+                            original(*args, **kwargs), counter)
+                    connection.cursor = cursor
+                    try:
+                        sale = Sale(sales[key])
+                        start = time.perf_counter()
+                        Sale.confirm([sale])
+                        times[database][key].append(
+                            (time.perf_counter() - start) * 1000)
+                    finally:
+                        connection.cursor = original
+                    counts[database][key] = len(counter)
+                    transaction.rollback()
+    module, core = databases
+    print("%d runs each, by turns" % REPEAT)
+    print("%-22s %16s %16s %7s" % (
+            "sale", "module (ms, st.)", "core (ms, st.)", "ratio"))
+    for key in keys:
+        lines, customer = key
+        name = ("%d lines" % lines if customer == 'lines'
+            else "1 line, %s" % customer)
+        m = statistics.median(times[module][key])
+        c = statistics.median(times[core][key])
+        print("%-22s %10.1f %5d %10.1f %5d %7.2f" % (
+                name, m, counts[module][key], c, counts[core][key], m / c))
+
+
 if __name__ == '__main__':
-    main()
+    if MODE == 'compare':
+        compare(sys.argv[2:4])
+    else:
+        main()
