@@ -1,6 +1,9 @@
 # This file is part of sale_chain.  The COPYRIGHT file at the top level of
 # this repository contains the full copyright notices and license terms.
 from trytond.model import DeactivableMixin, fields
+from trytond.modules.company.model import employee_field
+from trytond.pool import Pool
+from trytond.transaction import Transaction
 
 
 class CodedReasonMixin(DeactivableMixin):
@@ -26,3 +29,24 @@ class CodedReasonMixin(DeactivableMixin):
             ('code', operator, value),
             ('name', operator, value),
             ]
+
+
+def employee_stamp(string, help=''):
+    """An employee_field of the company set by the system only: read-only
+    for all, so that workflow.py also drops it from a creation and refuses
+    it in a write from outside"""
+    field = employee_field(string)
+    field.readonly = True
+    field.help = help
+    return field
+
+
+def user_employee(company):
+    """Return the employee of the user for company, as set_employee takes
+    it, or None"""
+    pool = Pool()
+    User = pool.get('res.user')
+    employee = User(Transaction().user).employee
+    if employee and employee.company == company:
+        return employee
+

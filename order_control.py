@@ -21,7 +21,7 @@ from trytond.transaction import Transaction, without_check_access
 from trytond.wizard import (
     Button, StateTransition, StateView, Wizard)
 
-from .common import CodedReasonMixin
+from .common import CodedReasonMixin, employee_stamp
 from .exceptions import (
     ControlBlocked, ControlError, ControlOutdated, ControlOverrideError,
     ControlWarning, HistoryLocked)
@@ -1027,8 +1027,9 @@ class Sale(metaclass=PoolMeta):
         "The order acknowledgment prints it.")
     shortage_informed_at = fields.DateTime(
         "Shortage Informed at", readonly=True)
-    shortage_informed_by = fields.Many2One(
-        'res.user', "Shortage Informed by", readonly=True)
+    shortage_informed_by = employee_stamp(
+        "Shortage Informed by",
+        help="The employee who informed the customer of the shortage.")
 
     @classmethod
     def __setup__(cls):
