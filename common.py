@@ -1,5 +1,7 @@
 # This file is part of sale_chain.  The COPYRIGHT file at the top level of
 # this repository contains the full copyright notices and license terms.
+from sql import Column, Null
+
 from trytond.model import DeactivableMixin, fields
 from trytond.modules.company.model import employee_field
 from trytond.pool import Pool
@@ -50,3 +52,42 @@ def user_employee(company):
     if employee and employee.company == company:
         return employee
 
+
+def migrate_user_stamps(Model, module_name, names):
+    """Make the columns names of Model, which stored a res.user, store the
+    employee of that user in the company of the record, or NULL
+
+    To call before super().__register__: the fields of ir.model.field still
+    tell their old relation."""
+    pool = Pool()
+    ModelField = pool.get('ir.model.field')
+    User = pool.get('res.user')
+    Employee = pool.get('company.employee')
+    cursor = Transaction().connection.cursor()
+    table_h = Model.__table_handler__(module_name)
+    table = Model.__table__()
+    field = ModelField.__table__()
+    user = User.__table__()
+    employee = Employee.__table__()
+    for name in names:
+        if not table_h.column_exist(name):
+            continue
+        # The schema cannot tell it on SQLite, which has no foreign keys
+        cursor.execute(*field.select(field.id,
+                where=(field.model == Model.__name__)
+                & (field.name == name)
+                & (field.relation == 'res.user')))
+        if not cursor.fetchone():
+            continue
+        # The constraint on res_user has the name of the one on
+        # company_employee, so add_fk would keep it
+        table_h.drop_fk(name)
+        column = Column(table, name)
+        cursor.execute(*table.update(
+                [column],
+                [user.join(employee,
+                        condition=user.employee == employee.id
+                        ).select(employee.id,
+                        where=(user.id == column)
+                        & (employee.company == table.company))],
+                where=column != Null))

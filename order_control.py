@@ -21,7 +21,7 @@ from trytond.transaction import Transaction, without_check_access
 from trytond.wizard import (
     Button, StateTransition, StateView, Wizard)
 
-from .common import CodedReasonMixin, employee_stamp
+from .common import CodedReasonMixin, employee_stamp, migrate_user_stamps
 from .exceptions import (
     ControlBlocked, ControlError, ControlOutdated, ControlOverrideError,
     ControlWarning, HistoryLocked)
@@ -1045,6 +1045,12 @@ class Sale(metaclass=PoolMeta):
                     'depends': ['state', 'control_state'],
                     },
                 })
+
+    @classmethod
+    def __register__(cls, module_name):
+        # Migration: the stamp was a res.user
+        migrate_user_stamps(cls, module_name, ['shortage_informed_by'])
+        super().__register__(module_name)
 
     @classmethod
     def copy(cls, sales, default=None):

@@ -14,7 +14,7 @@ from trytond.pyson import Eval
 from trytond.tools import grouped_slice
 from trytond.transaction import without_check_access
 
-from .common import employee_stamp, user_employee
+from .common import employee_stamp, migrate_user_stamps, user_employee
 from .document import DocumentMixin
 from .exceptions import (
     AcknowledgmentError, ReceptionError, ReferenceWarning)
@@ -89,6 +89,12 @@ class Sale(metaclass=PoolMeta):
     def __setup__(cls):
         super().__setup__()
         cls.reference.help = "The customer's purchase order reference."
+
+    @classmethod
+    def __register__(cls, module_name):
+        # Migration: the stamp was a res.user
+        migrate_user_stamps(cls, module_name, ['acknowledgment_sent_by'])
+        super().__register__(module_name)
 
     @classmethod
     def default_received_at(cls):
