@@ -21,7 +21,7 @@ from trytond.transaction import Transaction, without_check_access
 from trytond.wizard import (
     Button, StateTransition, StateView, Wizard)
 
-from .common import CodedReasonMixin
+from .common import CodedReasonMixin, employee_stamp, migrate_user_stamps
 from .exceptions import (
     ControlBlocked, ControlError, ControlOutdated, ControlOverrideError,
     ControlWarning, HistoryLocked)
@@ -1067,8 +1067,9 @@ class Sale(metaclass=PoolMeta):
         "The order acknowledgment prints it.")
     shortage_informed_at = fields.DateTime(
         "Shortage Informed at", readonly=True)
-    shortage_informed_by = fields.Many2One(
-        'res.user', "Shortage Informed by", readonly=True)
+    shortage_informed_by = employee_stamp(
+        "Shortage Informed by",
+        help="The employee who informed the customer of the shortage.")
 
     @classmethod
     def __setup__(cls):
@@ -1084,6 +1085,12 @@ class Sale(metaclass=PoolMeta):
                     'depends': ['state', 'control_state'],
                     },
                 })
+
+    @classmethod
+    def __register__(cls, module_name):
+        # Migration: the stamp was a res.user
+        migrate_user_stamps(cls, module_name, ['shortage_informed_by'])
+        super().__register__(module_name)
 
     @classmethod
     def copy(cls, sales, default=None):

@@ -12,8 +12,9 @@ from trytond.modules.sale.sale import SaleReport
 from trytond.pool import Pool, PoolMeta
 from trytond.pyson import Eval
 from trytond.tools import grouped_slice
-from trytond.transaction import Transaction, without_check_access
+from trytond.transaction import without_check_access
 
+from .common import employee_stamp, migrate_user_stamps, user_employee
 from .document import DocumentMixin
 from .exceptions import (
     AcknowledgmentError, ReceptionError, ReferenceWarning)
@@ -79,13 +80,21 @@ class Sale(metaclass=PoolMeta):
         "Acknowledgment Sent at", readonly=True,
         help="When the order acknowledgment was last e-mailed "
         "to the customer.")
-    acknowledgment_sent_by = fields.Many2One(
-        'res.user', "Acknowledgment Sent by", readonly=True)
+    acknowledgment_sent_by = employee_stamp(
+        "Acknowledgment Sent by",
+        help="The employee who last e-mailed the order acknowledgment "
+        "to the customer.")
 
     @classmethod
     def __setup__(cls):
         super().__setup__()
         cls.reference.help = "The customer's purchase order reference."
+
+    @classmethod
+    def __register__(cls, module_name):
+        # Migration: the stamp was a res.user
+        migrate_user_stamps(cls, module_name, ['acknowledgment_sent_by'])
+        super().__register__(module_name)
 
     @classmethod
     def default_received_at(cls):
@@ -222,13 +231,20 @@ class Sale(metaclass=PoolMeta):
     def record_acknowledgment_sent(cls, sales):
         "Record that the acknowledgment of sales was sent"
         now = dt.datetime.now().replace(microsecond=0)
+        by_company = defaultdict(list)
+        for sale in sales:
+            by_company[sale.company].append(sale)
         # The sending is recorded by the system, on orders no longer
-        # writable from outside
+        # writable from outside.  Not set_employee, which fills an empty
+        # field only: this is who sent it last, with when
         with without_check_access():
-            cls.write(list(sales), {
-                    'acknowledgment_sent_at': now,
-                    'acknowledgment_sent_by': Transaction().user,
-                    })
+            for company, c_sales in by_company.items():
+                employee = user_employee(company)
+                cls.write(c_sales, {
+                        'acknowledgment_sent_at': now,
+                        'acknowledgment_sent_by': (
+                            employee.id if employee else None),
+                        })
 
 
 class Email(metaclass=PoolMeta):

@@ -12,6 +12,7 @@ from trytond.model import ModelView, fields
 from trytond.pool import Pool, PoolMeta
 from trytond.transaction import Transaction, without_check_access
 
+from .common import user_employee
 from .exceptions import ControlError
 
 # How many days after the planned date the forecast is searched for the
@@ -160,7 +161,6 @@ class Sale(metaclass=PoolMeta):
         ControlLine = pool.get('sale.control.line')
         Report = pool.get('sale_chain.acknowledgment', type='report')
         now = dt.datetime.now().replace(microsecond=0)
-        user = Transaction().user or None
         cls.check_quotations(sales)
         for sale in sales:
             check = sale.current_check('stock')
@@ -180,6 +180,9 @@ class Sale(metaclass=PoolMeta):
                 raise ControlError(gettext(
                         'sale_chain.msg_inform_no_shortage',
                         sale=sale.rec_name))
+            # Not set_employee, which fills an empty field only: this is
+            # who informed last, with when and whom
+            employee = user_employee(sale.company)
             # Recorded by the system on a sale read-only for the user
             with without_check_access():
                 for line, expected, sentence in shortages:
@@ -191,7 +194,8 @@ class Sale(metaclass=PoolMeta):
                         'stock_shortage': '\n'.join(
                             s for _, _, s in shortages),
                         'shortage_informed_at': now,
-                        'shortage_informed_by': user,
+                        'shortage_informed_by': (
+                            employee.id if employee else None),
                         'shortage_informed_to': to,
                         })
             ControlLine.record_action(

@@ -4,11 +4,15 @@ import os
 
 import polib
 from lxml import etree
+from sql import Column
 
-from trytond.modules.company.tests import CompanyTestMixin
+from trytond import backend
+from trytond.modules.company.tests import (
+    CompanyTestMixin, create_company, create_employee, set_company)
 from trytond.modules.sale_chain.exceptions import InvoiceCopyError
 from trytond.pool import Pool
 from trytond.tests.test_tryton import ModuleTestCase, with_transaction
+from trytond.transaction import Transaction
 
 LOCALE = os.path.join(os.path.dirname(os.path.dirname(__file__)), 'locale')
 
@@ -94,6 +98,92 @@ class SaleChainTestCase(CompanyTestMixin, ModuleTestCase):
             cm.exception.message,
             'A duplicate cannot be marked in the "docx" format '
             'of the invoice report.')
+
+    @with_transaction()
+    def test_migration_user_stamps(self):
+        "The users stamped by an older database become their employees"
+        pool = Pool()
+        Sale = pool.get('sale.sale')
+        Party = pool.get('party.party')
+        User = pool.get('res.user')
+        ModelField = pool.get('ir.model.field')
+        transaction = Transaction()
+        cursor = transaction.connection.cursor()
+        names = ['acknowledgment_sent_by', 'shortage_informed_by']
+
+        company = create_company()
+        other_company = create_company(name="Other")
+        with set_company(company):
+            employee = create_employee(company)
+            other_employee = create_employee(other_company, "Dwight")
+            sender, elsewhere, nobody = User.create([{
+                        'login': 'sender',
+                        'companies': [('add', [company.id])],
+                        'company': company.id,
+                        'employees': [('add', [employee.id])],
+                        'employee': employee.id,
+                        }, {
+                        'login': 'elsewhere',
+                        'companies': [('add', [other_company.id])],
+                        'company': other_company.id,
+                        'employees': [('add', [other_employee.id])],
+                        'employee': other_employee.id,
+                        }, {
+                        'login': 'nobody',
+                        }])
+            party = Party(name="Customer")
+            party.save()
+            sales = Sale.create([{'party': party.id}] * 4)
+
+        # The database as the module left it when the stamps were users
+        table = Sale.__table__()
+        table_h = Sale.__table_handler__(self.module)
+        field = ModelField.__table__()
+        cursor.execute(*field.update(
+                [field.relation], ['res.user'],
+                where=(field.model == Sale.__name__)
+                & field.name.in_(names)))
+        for name in names:
+            table_h.drop_fk(name)
+            table_h.add_fk(name, 'res_user')
+        for sale, user in zip(sales, [sender, elsewhere, nobody, None]):
+            cursor.execute(*table.update(
+                    [Column(table, n) for n in names],
+                    [user.id if user else None] * len(names),
+                    where=table.id == sale.id))
+
+        # Twice: the second update finds employees, not users
+        for _ in range(2):
+            Sale.__register__(self.module)
+
+        cursor.execute(*table.select(
+                table.id, *[Column(table, n) for n in names],
+                where=table.id.in_([s.id for s in sales]),
+                order_by=[table.id]))
+        self.assertEqual(cursor.fetchall(), [
+                (sales[0].id, employee.id, employee.id),
+                (sales[1].id, None, None),
+                (sales[2].id, None, None),
+                (sales[3].id, None, None),
+                ])
+        cursor.execute(*field.select(field.relation,
+                where=(field.model == Sale.__name__)
+                & field.name.in_(names)))
+        self.assertEqual(
+            {r for r, in cursor}, {'company.employee'})
+        if backend.name == 'postgresql':
+            cursor.execute(
+                'SELECT DISTINCT u.table_name '
+                'FROM information_schema.referential_constraints AS r '
+                'JOIN information_schema.constraint_column_usage AS u '
+                'ON u.constraint_schema = r.unique_constraint_schema '
+                'AND u.constraint_name = r.unique_constraint_name '
+                'JOIN information_schema.key_column_usage AS k '
+                'ON k.constraint_schema = r.constraint_schema '
+                'AND k.constraint_name = r.constraint_name '
+                'WHERE k.table_name = %s AND k.column_name IN (%s, %s)',
+                [Sale._table] + names)
+            self.assertEqual(cursor.fetchall(), [('company_employee',)])
 
 
 del ModuleTestCase
