@@ -366,9 +366,26 @@ class Sale(metaclass=PoolMeta):
 
         def shared(Model, ids):
             # One record for the many rows of each product, unit and
-            # location, loaded once
-            records = Model.browse(sorted(set(filter(None, ids))))
-            return {r.id: r for r in records}
+            # location, loaded once; browsed by 100 as each record checks
+            # the list of ids it is browsed with
+            records = {}
+            for sub_ids in grouped_slice(sorted(set(filter(None, ids))), 100):
+                records.update((r.id, r) for r in Model.browse(sub_ids))
+            return records
+
+        def reference(value):
+            # As the ORM reads a reference: a model and the id of a saved
+            # record, else nothing
+            if value:
+                name, id_ = value.split(',', 1)
+                try:
+                    id_ = int(id_)
+                except ValueError:
+                    pass
+                else:
+                    if id_ >= 0:
+                        return name, id_
+            return None, None
 
         sales, lines = [], []
         for sub_ids in grouped_slice(ids, MAX_QUERY_PARAMS):
@@ -403,10 +420,9 @@ class Sale(metaclass=PoolMeta):
                             [l['id'] for l in sub_lines])))
                 for line_id, move_id in cursor:
                     skipped[line_id, name].append(move_id)
-        prefix = ShipmentOut.__name__ + ','
-        shipment_ids = sorted({
-                int(m['shipment'][len(prefix):]) for m in moves
-                if (m['shipment'] or '').startswith(prefix)})
+        shipment_ids = sorted({id_
+                for name, id_ in (reference(m['shipment']) for m in moves)
+                if name == ShipmentOut.__name__})
         shipments = {}
         for sub_ids in grouped_slice(shipment_ids, MAX_QUERY_PARAMS):
             for values in read(shipment,
@@ -415,14 +431,17 @@ class Sale(metaclass=PoolMeta):
                 shipments[values['id']] = FollowUpRow(
                     ShipmentOut.__name__, values)
 
-        def delivery(reference):
+        def delivery(value):
             # The delivery notes of other kinds are records
-            if not reference:
-                return None
-            name, id_ = reference.split(',')
-            if name == ShipmentOut.__name__ and int(id_) in shipments:
-                return shipments[int(id_)]
-            return pool.get(name)(int(id_))
+            name, id_ = reference(value)
+            if name is None:
+                return value or None
+            elif name == ShipmentOut.__name__ and id_ in shipments:
+                return shipments[id_]
+            try:
+                return pool.get(name)(id_)
+            except KeyError:
+                return value
 
         products = shared(Product, [l['product'] for l in lines])
         units = shared(
