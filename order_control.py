@@ -486,7 +486,9 @@ class Control(ModelSQL, ModelView):
         for line in lines:
             if line.type != 'line' or not line.product:
                 continue
-            key = (line.sale.id, line.unit.id if line.unit else None,
+            # Without a unit, the context takes the product's sale unit
+            unit = line.unit or line.product.sale_uom
+            key = (line.sale.id, unit.id,
                 tuple(sorted(t.id for t in line.taxes)),
                 abs(line.quantity or 0))
             groups[key].append(line)
