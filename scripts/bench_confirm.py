@@ -126,31 +126,12 @@ def main():
 
     def measure(sale_id):
         "Return the statements and median milliseconds of a confirm"
-        times, counts = [], []
-        for _ in range(REPEAT):
-            with Transaction().start(
-                    config.database_name, config.user,
-                    context=dict(config.context, _skip_warnings=True),
-                    _lock_tables=['account_move_line', 'sale_sale',
-                        'sale_line']) as transaction:
-                Sale = Pool().get('sale.sale')
-                connection = transaction.connection
-                counter = []
-                original = connection.cursor
-
-                def cursor(*args, **kwargs):
-                    return CountingCursor(original(*args, **kwargs), counter)
-                connection.cursor = cursor
-                try:
-                    sale = Sale(sale_id)
-                    start = time.perf_counter()
-                    Sale.confirm([sale])
-                    times.append((time.perf_counter() - start) * 1000)
-                finally:
-                    connection.cursor = original
-                counts.append(len(counter))
-                transaction.rollback()
-        return min(counts), statistics.median(times)
+        runs = [confirm_once(
+                config.database_name, config.user,
+                dict(config.context, _skip_warnings=True), sale_id)
+            for _ in range(REPEAT)]
+        return (min(c for c, _ in runs),
+            statistics.median(t for _, t in runs))
 
     backend = os.environ['TRYTOND_DATABASE_URI'].split(':')[0]
     print("mode: %s, backend: %s, %d runs each" % (MODE, backend, REPEAT))
@@ -166,17 +147,45 @@ def main():
                 "1 line, %d open" % count, *measure(sale_id)))
 
 
+def confirm_once(database, user, context, sale_id):
+    """Confirm the sale in a transaction rolled back after it; return the
+    SQL statements and the milliseconds of Sale.confirm"""
+    from trytond.pool import Pool
+    from trytond.transaction import Transaction
+    with Transaction().start(
+            database, user, context=context,
+            _lock_tables=['account_move_line', 'sale_sale',
+                'sale_line']) as transaction:
+        Sale = Pool(database).get('sale.sale')
+        connection = transaction.connection
+        counter = []
+        original = connection.cursor
+
+        def cursor(*args, **kwargs):
+            return CountingCursor(original(*args, **kwargs), counter)
+        connection.cursor = cursor
+        try:
+            sale = Sale(sale_id)
+            start = time.perf_counter()
+            Sale.confirm([sale])
+            ms = (time.perf_counter() - start) * 1000
+        finally:
+            connection.cursor = original
+        transaction.rollback()
+        return len(counter), ms
+
+
 def compare(databases):
     """Time the confirm of the same quotations in the module's and in the
     core's database by turns; print the medians and their ratio"""
     from trytond.pool import Pool
     from trytond.transaction import Transaction
     Pool.start()
-    pools, targets = {}, {}
+    targets = {}
     for database in databases:
-        pool = pools[database] = Pool(database)
+        pool = Pool(database)
         pool.init()
-        with Transaction().start(database, 0) as transaction:
+        with Transaction().start(database, 0):
             User = pool.get('res.user')
             Sale = pool.get('sale.sale')
             admin, = User.search([('login', '=', 'admin')])
@@ -195,29 +204,10 @@ def compare(databases):
         for key in keys:
             for database in databases:
                 user, context, sales = targets[database]
-                with Transaction().start(
-                        database, user, context=context,
-                        _lock_tables=['account_move_line', 'sale_sale',
-                            'sale_line']) as transaction:
-                    Sale = pools[database].get('sale.sale')
-                    connection = transaction.connection
-                    counter = []
-                    original = connection.cursor
-
-                    def cursor(*args, **kwargs):
-                        return CountingCursor(
-                            original(*args, **kwargs), counter)
-                    connection.cursor = cursor
-                    try:
-                        sale = Sale(sales[key])
-                        start = time.perf_counter()
-                        Sale.confirm([sale])
-                        times[database][key].append(
-                            (time.perf_counter() - start) * 1000)
-                    finally:
-                        connection.cursor = original
-                    counts[database][key] = len(counter)
-                    transaction.rollback()
+                count, ms = confirm_once(
+                    database, user, context, sales[key])
+                times[database][key].append(ms)
+                counts[database][key] = count
     module, core = databases
     print("%d runs each, by turns" % REPEAT)
     print("%-22s %16s %16s %7s" % (
